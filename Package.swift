@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "adaptool",
+    platforms: [.macOS(.v13)],
+    products: [
+        /// The importable library: formats, math, training and interop, re-exported by `AdapterKit`.
+        .library(name: "AdapterKit", targets: ["AdapterKit"]),
+        .executable(name: "adaptool", targets: ["adaptool"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+    ],
+    targets: [
+        // C libraries from Debian, each behind a tiny shim header.
+        .systemLibrary(
+            name: "CHDF5", pkgConfig: "hdf5-serial",
+            providers: [.apt(["libhdf5-dev", "zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+
+        // The library, one job per module; dependencies point one way.
+        .target(
+            name: "AdapterCore",
+            dependencies: ["CHDF5", "CBLAS", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "AdapterMath", dependencies: ["AdapterCore"]),
+        .target(name: "AdapterTraining", dependencies: ["AdapterCore", "AdapterMath"]),
+        .target(name: "AdapterInterop", dependencies: ["AdapterCore"]),
+        .target(
+            name: "AdapterKit",
+            dependencies: ["AdapterCore", "AdapterMath", "AdapterTraining", "AdapterInterop"]),
+
+        // The thin CLI.
+        .executableTarget(
+            name: "adaptool",
+            dependencies: ["AdapterKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .testTarget(name: "AdapterCoreTests", dependencies: ["AdapterCore"]),
+        .testTarget(name: "AdapterMathTests", dependencies: ["AdapterMath"]),
+        .testTarget(name: "AdapterTrainingTests", dependencies: ["AdapterTraining"]),
+        .testTarget(name: "AdapterInteropTests", dependencies: ["AdapterInterop", "AdapterMath"]),
+        .testTarget(name: "AdaptoolCLITests", dependencies: ["AdapterKit"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

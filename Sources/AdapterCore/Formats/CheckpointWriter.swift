@@ -1,0 +1,86 @@
+/// Writes a checkpoint layer by layer (so a merge holds one layer at a time), computing the
+/// fingerprint as it goes; the file appears at its destination only when ``finish()`` succeeds.
+public final class CheckpointWriter {
+    private let output: AtomicOutput
+    /// Open until ``finish()``, which must close it before the rename so the file is complete.
+    private var file: HDF5File?
+    private let layerNames: [String]
+    private let compressionLevel: Int?
+    private var hasher = FingerprintHasher()
+    private var written = 0
+
+    /// Starts a checkpoint at `path` whose layers will be `layerNames`, appended in that order.
+    public init(path: String, layerNames: [String], metadata: CheckpointMetadata, options: WriteOptions = WriteOptions()) throws(FormatError) {
+        guard !layerNames.isEmpty, Set(layerNames).count == layerNames.count,
+              layerNames.allSatisfy({ !$0.isEmpty && !$0.contains("/") && $0 != "." }) else {
+            throw .invalidAttribute(path: path, object: "the root group", name: "layer_names", problem: "must be non-empty, unique names without \"/\"")
+        }
+        let output = try AtomicOutput(destination: path, overwrite: options.overwrite)
+        self.output = output
+        let (file, root) = try FormatError.wrapping { () throws(HDF5Error) in
+            let file = try HDF5File.create(output.temporaryPath)
+            let root = try file.rootGroup()
+            _ = try root.createGroup(FormatV1.layersGroup)
+            return (file, root)
+        }
+        self.file = file
+        self.layerNames = layerNames
+        self.compressionLevel = options.compressionLevel
+        let attributes = V1AttributeWriter(holder: root)
+        try attributes.set("format", .string(FormatV1.checkpointFormat))
+        try attributes.set("format_version", .integer(FormatV1.version))
+        try attributes.set("architecture", .string(metadata.architecture))
+        try attributes.set("activation", .string(metadata.activation))
+        try attributes.set("layer_names", .strings(layerNames))
+        try attributes.set("input_shape", metadata.inputShape.map { .integers($0.map(Int64.init)) })
+        try attributes.set("normalization_mean", metadata.normalizationMean.map { .doubles($0) })
+        try attributes.set("normalization_std", metadata.normalizationStd.map { .doubles($0) })
+        try attributes.set("class_names", metadata.classNames.map { .strings($0) })
+        try attributes.set("created_by", .string(metadata.createdBy ?? FormatV1.toolVersion))
+        try attributes.set("provenance", metadata.provenance.map { .string($0) })
+    }
+
+    /// Writes the next layer; layers must come in `layerNames` order.
+    public func append(_ layer: Layer) throws(FormatError) {
+        guard written < layerNames.count, layer.name == layerNames[written] else {
+            let expected = written < layerNames.count ? "\"\(layerNames[written])\"" : "no more layers"
+            throw .invalidLayer(path: output.destination, layer: layer.name, problem: "written out of order; expected \(expected)")
+        }
+        guard let file else { throw .io(path: output.destination, problem: "already finished") }
+        try FormatError.wrapping { () throws(HDF5Error) in
+            let group = try file.rootGroup().openGroup(FormatV1.layersGroup).createGroup(layer.name)
+            let weight = try group.createDataset("weight", shape: layer.weight.shape, compressionLevel: compressionLevel)
+            try layer.weight.values.withUnsafeBufferPointer { buffer throws(HDF5Error) in try weight.write(buffer) }
+            let bias = try group.createDataset("bias", shape: [layer.bias.count], compressionLevel: compressionLevel)
+            try layer.bias.withUnsafeBufferPointer { buffer throws(HDF5Error) in try bias.write(buffer) }
+        }
+        hasher.update(name: layer.name, weight: layer.weight, bias: layer.bias)
+        written += 1
+    }
+
+    /// Writes the fingerprint, closes the file and moves it into place. Returns the fingerprint.
+    @discardableResult
+    public func finish() throws(FormatError) -> String {
+        guard written == layerNames.count else {
+            throw .invalidLayer(path: output.destination, layer: layerNames[written], problem: "never written; a checkpoint needs every listed layer")
+        }
+        guard let file else { throw .io(path: output.destination, problem: "already finished") }
+        let fingerprint = hasher.finalize()
+        let root = try FormatError.wrapping { () throws(HDF5Error) in try file.rootGroup() }
+        try V1AttributeWriter(holder: root).set("fingerprint", .string(fingerprint))
+        try FormatError.wrapping { () throws(HDF5Error) in try file.close() }
+        self.file = nil
+        try output.commit()
+        return fingerprint
+    }
+}
+
+extension Checkpoint {
+    /// Writes the checkpoint atomically to `path` and returns its fingerprint.
+    @discardableResult
+    public func write(to path: String, options: WriteOptions = WriteOptions()) throws(FormatError) -> String {
+        let writer = try CheckpointWriter(path: path, layerNames: layerNames, metadata: metadata, options: options)
+        for layer in layers { try writer.append(layer) }
+        return try writer.finish()
+    }
+}

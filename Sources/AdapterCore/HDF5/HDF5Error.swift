@@ -1,0 +1,72 @@
+import CHDF5
+
+/// A failure reported by the HDF5 library or found while validating an HDF5 file, as one readable line.
+public struct HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What adaptool was doing when the failure happened, e.g. `opening "base.h5"`.
+    public let operation: String
+    /// HDF5's own explanation, read from its error stack (outermost first, innermost last).
+    public let detail: String
+
+    /// Creates an error from an operation and a detail.
+    public init(operation: String, detail: String) {
+        self.operation = operation
+        self.detail = detail
+    }
+
+    /// `operation: detail`, suitable for a single error line.
+    public var description: String {
+        detail.isEmpty ? operation : "\(operation): \(detail)"
+    }
+}
+
+/// The one funnel through which every HDF5 return code passes.
+enum HDF5Call {
+    /// Throws an ``HDF5Error`` carrying HDF5's error stack when `status` is negative.
+    @discardableResult
+    static func check(_ status: herr_t, _ operation: @autoclosure () -> String) throws(HDF5Error) -> herr_t {
+        if status < 0 { throw HDF5Error(operation: operation(), detail: takeErrorStack()) }
+        return status
+    }
+
+    /// Throws when `id` is negative (HDF5's way of signalling a failed open or create); returns it otherwise.
+    static func checkID(_ id: hid_t, _ operation: @autoclosure () -> String) throws(HDF5Error) -> hid_t {
+        if id < 0 { throw HDF5Error(operation: operation(), detail: takeErrorStack()) }
+        return id
+    }
+
+    /// Reads the calling thread's HDF5 error stack into one line and clears it.
+    static func takeErrorStack() -> String {
+        let collector = HDF5NameCollector()
+        let unmanaged = Unmanaged.passRetained(collector)
+        defer { unmanaged.release() }
+        _ = H5Ewalk2(adaptool_H5E_DEFAULT(), H5E_WALK_DOWNWARD, { _, entry, clientData in
+            guard let entry, let clientData, let desc = entry.pointee.desc else { return 0 }
+            let collector = Unmanaged<HDF5NameCollector>.fromOpaque(clientData).takeUnretainedValue()
+            let text = String(cString: desc).trimmingCharacters(in: .whitespaces)
+            if !text.isEmpty, collector.list.last != text { collector.list.append(text) }
+            return 0
+        }, unmanaged.toOpaque())
+        H5Eclear2(adaptool_H5E_DEFAULT())
+        // The outermost message says what failed, the innermost says why; the middle is noise.
+        guard let outer = collector.list.first, let inner = collector.list.last else { return "" }
+        return outer == inner ? outer : "\(outer) (\(inner))"
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: Set<Character>) -> String {
+        var slice = Substring(self)
+        while let first = slice.first, set.contains(first) { slice.removeFirst() }
+        while let last = slice.last, set.contains(last) { slice.removeLast() }
+        return String(slice)
+    }
+}
+
+extension Set where Element == Character {
+    fileprivate static let whitespaces: Set<Character> = [" ", "\t", "\n", "\r"]
+}
+
+/// Collects strings from HDF5's C callbacks (link names, attribute names, error messages).
+final class HDF5NameCollector {
+    var list: [String] = []
+}

@@ -1,0 +1,163 @@
+import CHDF5
+
+/// How a name in a group is linked. adaptool follows only hard links: soft and external links can
+/// point anywhere, including into other files, so they are reported, never followed.
+package enum HDF5LinkKind: String, Sendable {
+    case hard, soft, external, other
+}
+
+/// What a hard link points at.
+package enum HDF5ObjectKind: String, Sendable {
+    case group, dataset, namedDatatype = "named datatype", other
+}
+
+/// A group in an open file.
+package final class HDF5Group: HDF5AttributeHolder {
+    let handle: HDF5Handle
+    /// The group's absolute path inside the file, e.g. `/layers/fc1`.
+    package let path: String
+    /// The file the group belongs to (kept alive while the group is).
+    package let file: HDF5File
+
+    init(id: hid_t, path: String, file: HDF5File) {
+        self.handle = HDF5Handle(id, close: H5Gclose)
+        self.path = path
+        self.file = file
+    }
+
+    /// The raw identifier, for attribute access.
+    package var objectID: hid_t { handle.id }
+
+    /// The absolute path of a child called `name`.
+    package func childPath(_ name: String) -> String { path == "/" ? "/\(name)" : "\(path)/\(name)" }
+
+    /// The names of the links in this group, in name order.
+    package func childNames() throws(HDF5Error) -> [String] {
+        let names = HDF5NameCollector()
+        let unmanaged = Unmanaged.passRetained(names)
+        defer { unmanaged.release() }
+        var index: hsize_t = 0
+        try HDF5Call.check(H5Literate(handle.id, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, data in
+            guard let name, let data else { return -1 }
+            Unmanaged<HDF5NameCollector>.fromOpaque(data).takeUnretainedValue().list.append(String(cString: name))
+            return 0
+        }, unmanaged.toOpaque()), "listing \(path) in \"\(file.path)\"")
+        return names.list
+    }
+
+    /// Whether a link called `name` exists in this group.
+    package func contains(_ name: String) -> Bool {
+        guard isValidLinkName(name) else { return false }
+        return H5Lexists(handle.id, name, adaptool_H5P_DEFAULT()) > 0
+    }
+
+    /// The kind of link `name` is.
+    package func linkKind(of name: String) throws(HDF5Error) -> HDF5LinkKind {
+        var info = H5L_info_t()
+        try HDF5Call.check(H5Lget_info(handle.id, name, &info, adaptool_H5P_DEFAULT()),
+                           "reading link \(childPath(name)) in \"\(file.path)\"")
+        switch info.type {
+        case H5L_TYPE_HARD: return .hard
+        case H5L_TYPE_SOFT: return .soft
+        case H5L_TYPE_EXTERNAL: return .external
+        default: return .other
+        }
+    }
+
+    /// The kind of object the hard link `name` points at; throws for any other link kind.
+    package func objectKind(of name: String) throws(HDF5Error) -> HDF5ObjectKind {
+        try requireHardLink(name)
+        let id = try HDF5Call.checkID(H5Oopen(handle.id, name, adaptool_H5P_DEFAULT()),
+                                      "opening \(childPath(name)) in \"\(file.path)\"")
+        defer { H5Oclose(id) }
+        switch H5Iget_type(id) {
+        case H5I_GROUP: return .group
+        case H5I_DATASET: return .dataset
+        case H5I_DATATYPE: return .namedDatatype
+        default: return .other
+        }
+    }
+
+    /// Opens the child group `name`, which must be a hard link to a group.
+    package func openGroup(_ name: String) throws(HDF5Error) -> HDF5Group {
+        guard try objectKind(of: name) == .group else {
+            throw HDF5Error(operation: "\(childPath(name)) in \"\(file.path)\"", detail: "expected a group")
+        }
+        let id = try HDF5Call.checkID(H5Gopen2(handle.id, name, adaptool_H5P_DEFAULT()),
+                                      "opening group \(childPath(name)) in \"\(file.path)\"")
+        return HDF5Group(id: id, path: childPath(name), file: file)
+    }
+
+    /// Opens the child dataset `name`, which must be a hard link to a dataset.
+    package func openDataset(_ name: String) throws(HDF5Error) -> HDF5Dataset {
+        guard try objectKind(of: name) == .dataset else {
+            throw HDF5Error(operation: "\(childPath(name)) in \"\(file.path)\"", detail: "expected a dataset")
+        }
+        let id = try HDF5Call.checkID(H5Dopen2(handle.id, name, adaptool_H5P_DEFAULT()),
+                                      "opening dataset \(childPath(name)) in \"\(file.path)\"")
+        return HDF5Dataset(id: id, path: childPath(name), file: file)
+    }
+
+    /// Creates a child group.
+    package func createGroup(_ name: String) throws(HDF5Error) -> HDF5Group {
+        let id = try HDF5Call.checkID(
+            H5Gcreate2(handle.id, name, adaptool_H5P_DEFAULT(), adaptool_H5P_DEFAULT(), adaptool_H5P_DEFAULT()),
+            "creating group \(childPath(name)) in \"\(file.path)\"")
+        return HDF5Group(id: id, path: childPath(name), file: file)
+    }
+
+    /// Creates a float dataset of `shape`, optionally chunked and deflate-compressed at `compressionLevel` (1–9).
+    package func createDataset(
+        _ name: String, shape: [Int], storedAs precision: HDF5FloatPrecision = .float32, compressionLevel: Int? = nil
+    ) throws(HDF5Error) -> HDF5Dataset {
+        let where_ = "creating dataset \(childPath(name)) in \"\(file.path)\""
+        var dims = shape.map { hsize_t($0) }
+        let space = try HDF5Call.checkID(H5Screate_simple(Int32(dims.count), &dims, nil), where_)
+        defer { H5Sclose(space) }
+        let dcpl = try HDF5Call.checkID(H5Pcreate(adaptool_H5P_DATASET_CREATE()), where_)
+        defer { H5Pclose(dcpl) }
+        if let level = compressionLevel, shape.allSatisfy({ $0 > 0 }) {
+            var chunk = HDF5ChunkShape.rows(for: shape).map { hsize_t($0) }
+            try HDF5Call.check(H5Pset_chunk(dcpl, Int32(chunk.count), &chunk), where_)
+            try HDF5Call.check(H5Pset_shuffle(dcpl), where_)
+            try HDF5Call.check(H5Pset_deflate(dcpl, UInt32(max(1, min(9, level)))), where_)
+        }
+        let fileType = precision == .float64 ? adaptool_H5T_IEEE_F64LE() : adaptool_H5T_IEEE_F32LE()
+        let id = try HDF5Call.checkID(
+            H5Dcreate2(handle.id, name, fileType, space, adaptool_H5P_DEFAULT(), dcpl, adaptool_H5P_DEFAULT()), where_)
+        return HDF5Dataset(id: id, path: childPath(name), file: file)
+    }
+
+    /// Throws unless `name` is a hard link: soft and external links are refused, never followed.
+    package func requireHardLink(_ name: String) throws(HDF5Error) {
+        guard isValidLinkName(name) else {
+            throw HDF5Error(operation: "\(childPath(name)) in \"\(file.path)\"", detail: "not a valid link name")
+        }
+        guard H5Lexists(handle.id, name, adaptool_H5P_DEFAULT()) > 0 else {
+            _ = HDF5Call.takeErrorStack()
+            throw HDF5Error(operation: "\(childPath(name)) in \"\(file.path)\"", detail: "missing")
+        }
+        let kind = try linkKind(of: name)
+        guard kind == .hard else {
+            throw HDF5Error(operation: "\(childPath(name)) in \"\(file.path)\"",
+                            detail: "is a \(kind.rawValue) link; adaptool follows only hard links")
+        }
+    }
+
+    /// A single path component: no separators, not `.` or empty (those would make HDF5 walk paths).
+    private func isValidLinkName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && !name.contains("/")
+    }
+}
+
+/// How chunked datasets are cut: whole rows, about 1 MiB per chunk, so a reader can stream by rows.
+enum HDF5ChunkShape {
+    static let targetChunkBytes = 1 << 20
+
+    static func rows(for shape: [Int]) -> [Int] {
+        guard let first = shape.first else { return [] }
+        let rowElements = shape.dropFirst().reduce(1, *)
+        let rowsPerChunk = max(1, min(first, targetChunkBytes / 4 / max(1, rowElements)))
+        return [rowsPerChunk] + shape.dropFirst()
+    }
+}

@@ -1,0 +1,5 @@
+// AdapterKit: the one module other Swift trainers import. It re-exports the library's parts.
+@_exported import AdapterCore
+@_exported import AdapterInterop
+@_exported import AdapterMath
+@_exported import AdapterTraining
