@@ -1,0 +1,35 @@
+import AdapterCore
+
+/// Why adapters could not be merged into (or removed from) a checkpoint.
+public enum MergeError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The adapter was trained on another base.
+    case fingerprintMismatch(adapter: String, expected: String, base: String)
+    /// The adapter names a layer the base does not have.
+    case missingLayer(adapter: String, layer: String, baseLayers: [String])
+    /// A factor's shape does not fit the base layer.
+    case shapeMismatch(adapter: String, layer: String, problem: String)
+    /// DoRA sets absolute magnitudes, so it cannot be stacked with another adapter.
+    case doraCombined(count: Int)
+    /// The result would hold NaN or infinity.
+    case nonFinite(layer: String)
+    /// The operation is not defined for this adapter (e.g. unmerging DoRA).
+    case notInvertible(reason: String)
+
+    /// The single error line shown to users.
+    public var description: String {
+        switch self {
+        case .fingerprintMismatch(let adapter, let expected, let base):
+            return "\(adapter): trained on base \(expected.prefix(16))…, but the base given has fingerprint \(base.prefix(16))…; pass --ignore-fingerprint if you are sure (every shape must still fit)"
+        case .missingLayer(let adapter, let layer, let baseLayers):
+            return "\(adapter): adapts layer \"\(layer)\", which the base does not have (base layers: \(baseLayers.joined(separator: ", ")))"
+        case .shapeMismatch(let adapter, let layer, let problem):
+            return "\(adapter): layer \"\(layer)\": \(problem)"
+        case .doraCombined(let count):
+            return "a DoRA adapter cannot be merged together with \(count - 1) other adapter(s): DoRA's magnitude vector is absolute, not a delta, so the result would not be any adapter's model; merge it alone"
+        case .nonFinite(let layer):
+            return "merging produced NaN or infinity in layer \"\(layer)\"; nothing was written"
+        case .notInvertible(let reason):
+            return reason
+        }
+    }
+}

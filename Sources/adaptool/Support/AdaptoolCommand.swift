@@ -1,0 +1,50 @@
+import AdapterKit
+import ArgumentParser
+import Foundation
+
+/// A subcommand whose failures become one `adaptool: error: …` line on stderr and an exit code.
+///
+/// Subcommands implement ``execute()`` instead of `run()`; any error they throw (a ``FormatError``,
+/// a math or training error, anything `CustomStringConvertible`) is reported the same way.
+protocol AdaptoolCommand: ParsableCommand {
+    /// The command's work.
+    func execute() throws
+    /// Exit code for a failure (diff(1)'s convention makes `diff` use 2).
+    static var failureExitCode: Int32 { get }
+}
+
+extension AdaptoolCommand {
+    static var failureExitCode: Int32 { 1 }
+
+    func run() throws {
+        TemporaryFiles.removeOnInterrupt()
+        do {
+            try execute()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch let error as CleanExit {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            Console.error(String(describing: error))
+            throw ExitCode(Self.failureExitCode)
+        }
+    }
+}
+
+/// Writing to the terminal.
+enum Console {
+    /// Prints `adaptool: error: message` to stderr.
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("adaptool: error: \(message)\n".utf8))
+    }
+
+    /// Prints a line to stderr (progress, warnings), leaving stdout for results.
+    static func note(_ message: String, terminator: String = "\n") {
+        FileHandle.standardError.write(Data((message + terminator).utf8))
+    }
+
+    /// Whether stderr is a terminal (live progress lines) or a file or pipe (one line per step).
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+}
