@@ -38,11 +38,13 @@ let package = Package(
             name: "adaptool",
             dependencies: ["AdapterKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .testTarget(name: "AdapterCoreTests", dependencies: ["AdapterCore"]),
-        .testTarget(name: "AdapterMathTests", dependencies: ["AdapterMath"]),
-        .testTarget(name: "AdapterTrainingTests", dependencies: ["AdapterTraining"]),
-        .testTarget(name: "AdapterInteropTests", dependencies: ["AdapterInterop", "AdapterMath"]),
-        .testTarget(name: "AdaptoolCLITests", dependencies: ["AdapterKit"]),
+        // Helpers shared by the test targets (temporary folders, seeded data, running the CLI).
+        .target(name: "AdapterTestSupport", dependencies: ["AdapterCore"], path: "Tests/AdapterTestSupport"),
+        .testTarget(name: "AdapterCoreTests", dependencies: ["AdapterCore", "AdapterTestSupport"]),
+        .testTarget(name: "AdapterMathTests", dependencies: ["AdapterMath", "AdapterTestSupport"]),
+        .testTarget(name: "AdapterTrainingTests", dependencies: ["AdapterTraining", "AdapterTestSupport"]),
+        .testTarget(name: "AdapterInteropTests", dependencies: ["AdapterInterop", "AdapterMath", "AdapterTestSupport"]),
+        .testTarget(name: "AdaptoolCLITests", dependencies: ["AdapterKit", "AdapterTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import AdapterCore
+import AdapterTestSupport
 
 @Suite struct CheckpointRoundTripTests {
     @Test func writesAndReadsBackEveryValue() throws {
