@@ -1,6 +1,9 @@
 /// Reading and writing adapter files (spec/format.md §Adapter). Adapters are small, so they are
 /// read whole; every shape is checked against the rank, the norm axis and each other.
 public enum AdapterFile {
+    /// The largest rank accepted: far beyond any real adapter, small enough that shape arithmetic cannot overflow.
+    static let maxRank: Int64 = 1 << 20
+
     /// Metadata of an adapter file plus its dataset summaries, without reading any data (for `inspect`).
     public struct Summary: Sendable {
         /// The adapter with empty factor matrices (shapes are in ``datasets``).
@@ -42,7 +45,7 @@ public enum AdapterFile {
             throw attributes.invalid("method", "must be \"lora\" or \"dora\"")
         }
         let rank = try attributes.integer("rank")
-        guard rank >= 1, rank <= 1 << 20 else { throw attributes.invalid("rank", "is \(rank); expected a positive integer") }
+        guard rank >= 1, rank <= maxRank else { throw attributes.invalid("rank", "is \(rank); expected a positive integer") }
         let alpha = try attributes.number("alpha")
         let scaling = try attributes.number("scaling")
         guard scaling.isFinite, alpha.isFinite else { throw attributes.invalid("scaling", "must be finite (alpha too)") }
@@ -65,7 +68,8 @@ public enum AdapterFile {
         for name in targets {
             let group = try FormatError.wrapping { () throws(HDF5Error) in try layersGroup.openGroup(name) }
             let layerAttributes = V1AttributeReader(holder: group, filePath: path)
-            let layerRank = try layerAttributes.optionalNumber("rank").map { Int($0) } ?? Int(rank)
+            let layerRank = try layerAttributes.optionalInteger("rank") ?? rank
+            guard layerRank >= 1, layerRank <= maxRank else { throw layerAttributes.invalid("rank", "is \(layerRank); expected a positive integer") }
             if let override = try layerAttributes.optionalNumber("scaling") {
                 guard override.isFinite else { throw layerAttributes.invalid("scaling", "must be finite") }
                 layerScaling[name] = override
@@ -73,9 +77,9 @@ public enum AdapterFile {
             var names = ["lora_A", "lora_B"]
             if method == .dora { names.append("magnitude") }
             let summaries = try FormatError.wrapping { () throws(HDF5Error) in
-                try names.map { dataset throws(HDF5Error) in try DatasetSummary(group.openDataset(dataset)) }
+                try names.map { dataset throws(HDF5Error) in try DatasetSummary(validating: group.openDataset(dataset)) }
             }
-            try validateLayer(name, summaries, rank: layerRank, normAxis: normAxis, path: path)
+            try validateLayer(name, summaries, rank: Int(layerRank), normAxis: normAxis, path: path)
             datasets[name] = summaries
         }
         let rootAttributes = try FormatError.wrapping { () throws(HDF5Error) in

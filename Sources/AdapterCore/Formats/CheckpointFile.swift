@@ -52,12 +52,13 @@ public final class CheckpointFile {
             try root.attributeNames().map { name throws(HDF5Error) in (name, try root.attribute(name) ?? .unsupported("missing")) }
         }
         try validateShapes()
+        try validateNormalization()
     }
 
     private static func summarizeLayer(_ name: String, in group: HDF5Group, path: String) throws(FormatError) -> (weight: DatasetSummary, bias: DatasetSummary) {
         try FormatError.wrapping { () throws(HDF5Error) in
             let layer = try group.openGroup(name)
-            return (try DatasetSummary(layer.openDataset("weight")), try DatasetSummary(layer.openDataset("bias")))
+            return (try DatasetSummary(validating: layer.openDataset("weight")), try DatasetSummary(validating: layer.openDataset("bias")))
         }
     }
 
@@ -76,11 +77,28 @@ public final class CheckpointFile {
             }
             previousOut = weight.shape[0]
         }
-        if let inputShape = metadata.inputShape, let first = datasets.first, inputShape.reduce(1, *) != first.weight.shape[1] {
-            throw .invalidAttribute(path: path, object: "the root group", name: "input_shape", problem: "is \(inputShape) (\(inputShape.reduce(1, *)) values) but the first layer takes \(first.weight.shape[1]) inputs")
+        if let inputShape = metadata.inputShape, let first = datasets.first {
+            guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 >= 1 }), inputShape.saturatingProduct == first.weight.shape[1] else {
+                throw .invalidAttribute(path: path, object: "the root group", name: "input_shape", problem: "is \(inputShape) but the first layer takes \(first.weight.shape[1]) inputs; expected positive dimensions whose product is \(first.weight.shape[1])")
+            }
         }
         if let classNames = metadata.classNames, let last = datasets.last, classNames.count != last.weight.shape[0] {
             throw .invalidAttribute(path: path, object: "the root group", name: "class_names", problem: "lists \(classNames.count) classes but the last layer has \(last.weight.shape[0]) outputs")
+        }
+    }
+
+    /// Mean and std come together, one finite value per channel, std positive.
+    private func validateNormalization() throws(FormatError) {
+        let mean = metadata.normalizationMean, std = metadata.normalizationStd
+        guard mean != nil || std != nil else { return }
+        guard let mean, let std, mean.count == std.count, !mean.isEmpty else {
+            throw .invalidAttribute(path: path, object: "the root group", name: "normalization_std", problem: "must come with normalization_mean, with one value per channel each")
+        }
+        guard mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw .invalidAttribute(path: path, object: "the root group", name: "normalization_std", problem: "must be finite and positive (and normalization_mean finite)")
+        }
+        if let channels = metadata.inputShape?.first, channels != mean.count {
+            throw .invalidAttribute(path: path, object: "the root group", name: "normalization_mean", problem: "has \(mean.count) values but input_shape \(metadata.inputShape ?? []) has \(channels) channels")
         }
     }
 

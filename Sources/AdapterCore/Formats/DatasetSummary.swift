@@ -13,8 +13,18 @@ public struct DatasetSummary: Equatable, Sendable, Codable {
     /// The filter pipeline, e.g. `shuffle+deflate(4)`; nil when uncompressed.
     public var compression: String?
 
-    /// Element count.
-    public var elementCount: Int { shape.reduce(1, *) }
+    /// Element count (saturating at `Int.max`: a hostile header cannot make the arithmetic trap).
+    public var elementCount: Int { shape.saturatingProduct }
+
+    /// Reads the summary of a dataset the v1 formats define, refusing storage adaptool will not read
+    /// (virtual, external, plugin filters) and sizes over ``hdf5MaxDatasetElements``.
+    package init(validating dataset: HDF5Dataset) throws(HDF5Error) {
+        try dataset.validateStorage()
+        try self.init(dataset)
+        guard elementCount <= hdf5MaxDatasetElements else {
+            throw HDF5Error(operation: "\(path) in \"\(dataset.file.path)\"", detail: "has shape \(shape) (\(elementCount) elements), more than the \(hdf5MaxDatasetElements) adaptool accepts")
+        }
+    }
 
     /// Reads the summary of an open dataset.
     package init(_ dataset: HDF5Dataset) throws(HDF5Error) {
@@ -32,5 +42,15 @@ public struct DatasetSummary: Equatable, Sendable, Codable {
             default: return "filter \(filter.id) \(filter.name)"
             }
         }.joined(separator: "+")
+    }
+}
+
+extension Sequence where Element == Int {
+    /// The product of the elements, `Int.max` if it overflows: for sizes read from untrusted files.
+    package var saturatingProduct: Int {
+        reduce(1) { total, factor in
+            let (product, overflow) = total.multipliedReportingOverflow(by: factor)
+            return overflow ? Int.max : product
+        }
     }
 }

@@ -31,9 +31,17 @@ struct V1AttributeReader {
     }
 
     func integer(_ name: String) throws(FormatError) -> Int64 {
-        switch try required(name) {
-        case .integer(let number): return number
-        case .integers(let numbers) where numbers.count == 1: return numbers[0]
+        guard let value = try optionalInteger(name) else {
+            throw .missingAttribute(path: filePath, object: objectName, name: name)
+        }
+        return value
+    }
+
+    func optionalInteger(_ name: String) throws(FormatError) -> Int64? {
+        switch try optional(name) {
+        case nil: return nil
+        case .integer(let number)?: return number
+        case .integers(let numbers)? where numbers.count == 1: return numbers[0]
         default: throw invalid(name, "must be an integer")
         }
     }

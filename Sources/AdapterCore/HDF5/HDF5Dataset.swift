@@ -125,6 +125,18 @@ package final class HDF5Dataset: HDF5AttributeHolder {
         return (layout, filters, H5Pget_external_count(dcpl) > 0)
     }
 
+    /// Checks that the data lives in this file and needs no plugin: no virtual or external storage,
+    /// only HDF5's built-in deflate, shuffle and fletcher32 filters.
+    package func validateStorage() throws(HDF5Error) {
+        let (layout, filters, external) = try storage()
+        if layout == .virtual { throw HDF5Error(operation: context, detail: "is a virtual dataset; adaptool refuses data stored in other files") }
+        if layout == .unknown { throw HDF5Error(operation: context, detail: "has a storage layout adaptool does not know") }
+        if external { throw HDF5Error(operation: context, detail: "uses external storage; adaptool refuses data stored in other files") }
+        if let foreign = filters.first(where: { !HDF5Filter.builtInIDs.contains($0.id) }) {
+            throw HDF5Error(operation: context, detail: "uses filter \(foreign.id) (\(foreign.name)); only deflate, shuffle and fletcher32 are supported (plugins are disabled)")
+        }
+    }
+
     /// Checks that reading this dataset is safe and supported: a float type, no virtual or
     /// external storage, only built-in filters, and a size under ``hdf5MaxDatasetElements``.
     /// Returns the element count.
@@ -133,12 +145,7 @@ package final class HDF5Dataset: HDF5AttributeHolder {
         guard type.isSupportedFloat else {
             throw HDF5Error(operation: context, detail: "stored as \(type), expected float32 (float16 and float64 are read too)")
         }
-        let (layout, filters, external) = try storage()
-        if layout == .virtual { throw HDF5Error(operation: context, detail: "is a virtual dataset; adaptool refuses data stored in other files") }
-        if external { throw HDF5Error(operation: context, detail: "uses external storage; adaptool refuses data stored in other files") }
-        if let foreign = filters.first(where: { !HDF5Filter.builtInIDs.contains($0.id) }) {
-            throw HDF5Error(operation: context, detail: "uses filter \(foreign.id) (\(foreign.name)); only deflate, shuffle and fletcher32 are supported (plugins are disabled)")
-        }
+        try validateStorage()
         let count = try shape().reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
         guard count >= 0, count <= hdf5MaxDatasetElements else {
             throw HDF5Error(operation: context, detail: "holds \(count) elements, more than the \(hdf5MaxDatasetElements) adaptool accepts")

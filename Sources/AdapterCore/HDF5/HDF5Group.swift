@@ -140,7 +140,7 @@ package final class HDF5Group: HDF5AttributeHolder {
         let kind = try linkKind(of: name)
         guard kind == .hard else {
             throw HDF5Error(operation: "\(childPath(name)) in \"\(file.path)\"",
-                            detail: "is a \(kind.rawValue) link; adaptool follows only hard links")
+                            detail: "is \(kind == .external ? "an" : "a") \(kind.rawValue) link; adaptool follows only hard links")
         }
     }
 
