@@ -1,11 +1,36 @@
 import AdapterKit
 import ArgumentParser
 
-/// `adaptool inspect`.
+/// `adaptool inspect`: what a file is and what it holds, from metadata (plus checks with `--verify`).
 struct InspectCommand: AdaptoolCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Say what a checkpoint, adapter or other HDF5 file holds.")
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Say what a checkpoint, adapter or other HDF5 file holds.",
+        discussion: """
+            Reads metadata only: fast on files of any size. --verify also reads every value, recomputes \
+            the fingerprint, checks that all values are finite and shapes follow spec/format.md, and exits \
+            with status 1 when a check fails.
+            """)
+
+    @Argument(help: "The HDF5 file to inspect.")
+    var file: String
+
+    @Flag(help: "Print one JSON document instead of tables.")
+    var json = false
+
+    @Flag(help: "Also read all data: recompute the fingerprint, check shapes and that every value is finite.")
+    var verify = false
+
+    @Option(name: .customLong("base"), help: "For an adapter: the base checkpoint (share of its parameters, fingerprint and shape checks).")
+    var base: String?
 
     func execute() throws {
-        throw CleanExit.message("adaptool inspect is not available in this build yet")
+        let inspection = try FileInspection.inspect(path: file, base: base, verify: verify)
+        if json {
+            try JSONOutput.print(inspection)
+        } else {
+            print(InspectionText.render(inspection))
+        }
+        try inspection.requireVerified()
     }
 }

@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+import AdapterTestSupport
+
+/// `adaptool inspect`, run as a user would, on every fixture and on corrupted copies of them.
+@Suite struct InspectCLITests {
+    static let expectations = (try? FixtureExpectations.load()) ?? FixtureExpectations(valid: [:], invalid: [:])
+    static var validNames: [String] { expectations.valid.keys.sorted() }
+    static var invalidNames: [String] { expectations.invalid.keys.sorted() }
+
+    /// Runs the binary under `timeout`, so a file that made HDF5 loop could not hang the test run.
+    static func inspect(_ arguments: [String]) throws -> ProcessResult {
+        try ExternalProcess.run("/usr/bin/timeout", ["-s", "KILL", "60", PackagePaths.adaptoolBinary, "inspect"] + arguments)
+    }
+
+    @Test(arguments: validNames)
+    func printsTablesAndJSONForEveryValidFixture(_ name: String) throws {
+        let path = FixtureExpectations.path(name)
+        let kind = try #require(Self.expectations.valid[name]?.kind)
+        let text = try Self.inspect([path])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains(kind == "foreign" ? "HDF5 file, not an adaptool" : "adaptool \(kind) (format v1)"))
+        if kind != "foreign" { #expect(text.stdout.contains("stored bytes") && text.stdout.contains("compression")) }
+        if kind == "adapter" { #expect(text.stdout.contains("share of the base unknown")) }
+
+        let json = try Self.inspect(["--json", path])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["kind"] as? String == kind)
+        if let fingerprint = Self.expectations.valid[name]?.fingerprint {
+            #expect((object["checkpoint"] as? [String: Any])?["fingerprint"] as? String == fingerprint)
+        }
+    }
+
+    @Test(arguments: validNames.filter { !$0.hasPrefix("foreign") })
+    func verifyPassesOnValidFixtures(_ name: String) throws {
+        let result = try Self.inspect(["--verify", FixtureExpectations.path(name)])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("verification:") && !result.stdout.contains("FAIL"))
+    }
+
+    @Test(arguments: invalidNames)
+    func reportsEveryInvalidFixtureOnOneLine(_ name: String) throws {
+        let expected = try #require(Self.expectations.invalid[name])
+        let result = try Self.inspect(["--verify", FixtureExpectations.path(name)])
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("adaptool: error: "), "\(result.stderr)")
+        #expect(result.stderr.contains(expected.error), "\(name): \(result.stderr)")
+    }
+
+    @Test func verifyReportsTheFailedCheckInJSONToo() throws {
+        let result = try Self.inspect(["--verify", "--json", FixtureExpectations.path("nan_weight.h5")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("non-finite values (NaN or ±Inf): 1 in fc2"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let checks = try #require(object["verification"] as? [[String: Any]])
+        #expect(checks.contains { $0["name"] as? String == "finite" && $0["passed"] as? Bool == false })
+    }
+
+    @Test func baseGivesTheShareOfParameters() throws {
+        let result = try Self.inspect(["adapter_dora_output.h5", "--base", "checkpoint.h5"].map(FixtureExpectations.path))
+        #expect(result.status == 0, "\(result.stderr)")
+        // fc1: 2×12 + 8×2 + 8; fc2: 2×8 + 3×2 + 3 → 73 trainable of 131.
+        #expect(result.stdout.contains("73 parameters, 55.725% of the base's 131"))
+        #expect(result.stdout.contains("(matches --base)"))
+    }
+
+    @Test func missingFileIsOneErrorLine() throws {
+        let result = try Self.inspect(["/nonexistent/file.h5"])
+        #expect(result.status == 1 && !result.crashed)
+        #expect(result.stderr.hasPrefix("adaptool: error: ") && result.stderr.contains("/nonexistent/file.h5"))
+    }
+
+    // MARK: Corruption sweep
+
+    /// A damaged file must end in a clean result or one error line — never a signal.
+    private func expectNoCrash(_ path: String, _ what: String, failures: inout [String]) throws {
+        let result = try Self.inspect(["--verify", path])
+        let stderrLines = result.stderr.split(separator: "\n")
+        let clean = !result.crashed && (result.status == 0
+            || (result.status == 1 && stderrLines.count == 1 && stderrLines[0].hasPrefix("adaptool: error: ")))
+        if !clean {
+            failures.append("\(what): status \(result.status)\(result.crashed ? " (signal)" : "") stderr: \(result.stderr.prefix(300))")
+        }
+    }
+
+    @Test func truncatedFilesNeverCrash() throws {
+        let dir = try TemporaryDirectory()
+        var failures: [String] = []
+        for fixture in ["checkpoint_compressed.h5", "adapter_dora_output.h5"] {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: FixtureExpectations.path(fixture)))
+            // Dense over the first 2 KiB (superblock, root group, B-trees), then spread to the end.
+            let offsets = Set(stride(from: 0, to: 2048, by: 64)).union(stride(from: 2048, to: bytes.count, by: max(1, bytes.count / 30)))
+            #expect(offsets.count >= 50)
+            for offset in offsets.sorted() {
+                let path = dir.file("truncated-\(offset)-\(fixture)")
+                try bytes.prefix(offset).write(to: URL(fileURLWithPath: path))
+                try expectNoCrash(path, "\(fixture) truncated to \(offset) bytes", failures: &failures)
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) crashes or unclean exits:\n\(failures.joined(separator: "\n"))")
+    }
+
+    @Test func flippedBytesNeverCrash() throws {
+        let dir = try TemporaryDirectory()
+        var failures: [String] = []
+        var rng = SeededGenerator(seed: 2024)
+        let fixtures = ["checkpoint.h5", "checkpoint_compressed.h5", "adapter_lora.h5", "foreign.h5"]
+        var flippedFiles = 0
+        for fixture in fixtures {
+            let original = try Data(contentsOf: URL(fileURLWithPath: FixtureExpectations.path(fixture)))
+            for round in 0..<60 {
+                var bytes = [UInt8](original)
+                // Most metadata sits in the first few KiB; aim two thirds of the flips there.
+                let window = round % 3 == 2 ? bytes.count : min(bytes.count, 4096)
+                var flips: [String] = []
+                for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                    let offset = Int.random(in: 0..<window, using: &rng)
+                    let mask = UInt8.random(in: 1...255, using: &rng)
+                    bytes[offset] ^= mask
+                    flips.append("\(offset)^\(mask)")
+                }
+                let path = dir.file("flipped-\(round)-\(fixture)")
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                try expectNoCrash(path, "\(fixture) with bytes flipped at \(flips.joined(separator: ","))", failures: &failures)
+                try? FileManager.default.removeItem(atPath: path)
+                flippedFiles += 1
+            }
+        }
+        #expect(flippedFiles >= 200)
+        #expect(failures.isEmpty, "\(failures.count) crashes or unclean exits:\n\(failures.joined(separator: "\n"))")
+    }
+}
