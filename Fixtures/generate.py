@@ -260,9 +260,9 @@ def main(folder):
         f.create_virtual_dataset("layers/fc1/weight", layout)
 
     def huge(f):
-        # Declared 2^32 elements, none stored: a reader must refuse before allocating.
+        # Declared 3·2^30 elements (12 GiB), none stored: a reader must refuse before allocating.
         del f["layers/fc2/weight"]
-        f.create_dataset("layers/fc2/weight", shape=(3, 1 << 32), dtype="<f4", chunks=(1, 1024))
+        f.create_dataset("layers/fc2/weight", shape=(3, 1 << 30), dtype="<f4", chunks=(1, 1024))
 
     def missing_dataset(f):
         del f["layers/fc2/bias"]

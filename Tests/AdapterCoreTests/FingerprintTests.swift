@@ -5,7 +5,8 @@ import AdapterTestSupport
 
 /// The fingerprint recipe of spec/format.md §4, checked against Python's hashlib over the same bytes.
 @Suite struct FingerprintTests {
-    /// The recipe exactly as the spec prints it, run by Python on values given as JSON.
+    /// The recipe exactly as the spec prints it, run by Python on values given as JSON (as float32
+    /// bit patterns, so -0.0 and subnormals survive the trip).
     static let pythonRecipe = """
         import hashlib, json, struct, sys
         import numpy as np
@@ -14,8 +15,8 @@ import AdapterTestSupport
             raw = name.encode("utf-8")
             h.update(struct.pack("<Q", len(raw)) + raw)
             h.update(struct.pack("<QQQ", out, inp, len(b)))
-            h.update(np.asarray(w, dtype="<f4").tobytes())
-            h.update(np.asarray(b, dtype="<f4").tobytes())
+            h.update(np.asarray(w, dtype="<u4").view("<f4").tobytes())
+            h.update(np.asarray(b, dtype="<u4").view("<f4").tobytes())
         print(h.hexdigest())
         """
 
@@ -23,7 +24,7 @@ import AdapterTestSupport
         let dir = try TemporaryDirectory()
         let json = dir.file("layers.json")
         let layers: [[Any]] = checkpoint.layers.map { layer in
-            [layer.name, layer.outputSize, layer.inputSize, layer.weight.values.map(Double.init), layer.bias.map(Double.init)]
+            [layer.name, layer.outputSize, layer.inputSize, layer.weight.values.map(\.bitPattern), layer.bias.map(\.bitPattern)]
         }
         try JSONSerialization.data(withJSONObject: layers).write(to: URL(fileURLWithPath: json))
         let result = try ExternalProcess.python(["-c", Self.pythonRecipe, json])
