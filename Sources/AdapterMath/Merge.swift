@@ -19,7 +19,9 @@ public struct WeightedAdapter: Sendable {
 
 /// Merging adapters into base weights (spec/math.md §Merge).
 public enum AdapterMerge {
-    /// Checks that `adapters` may be merged into a base with `fingerprint` and layer shapes `shapes`.
+    /// Checks that `adapters` may be merged into a base with `fingerprint` and layer shapes `shapes`:
+    /// DoRA alone, fingerprints equal (unless `ignoreFingerprint`), every adapted layer present with
+    /// fitting factor shapes, finite factors and weights.
     public static func validate(
         _ adapters: [WeightedAdapter], baseFingerprint: String, shapes: [(name: String, out: Int, in: Int)], ignoreFingerprint: Bool = false
     ) throws(MergeError) {
@@ -29,62 +31,61 @@ public enum AdapterMerge {
             if !ignoreFingerprint, adapter.baseFingerprint != baseFingerprint {
                 throw .fingerprintMismatch(adapter: entry.label, expected: adapter.baseFingerprint, base: baseFingerprint)
             }
+            guard entry.weight.isFinite else { throw .nonFiniteInput(adapter: entry.label, layer: nil, what: "weight \(entry.weight)") }
             for layer in adapter.layers {
                 guard let shape = shapes.first(where: { $0.name == layer.name }) else {
                     throw .missingLayer(adapter: entry.label, layer: layer.name, baseLayers: shapes.map(\.name))
                 }
-                guard layer.a.columns == shape.in, layer.b.rows == shape.out else {
+                guard layer.a.columns == shape.in, layer.b.rows == shape.out, layer.b.columns == layer.a.rows else {
                     throw .shapeMismatch(adapter: entry.label, layer: layer.name,
-                                         problem: "B·A is [\(layer.b.rows), \(layer.a.columns)] but the base weight is [\(shape.out), \(shape.in)]")
+                                         problem: "lora_B \(layer.b.shape) · lora_A \(layer.a.shape) does not give the base weight's shape [\(shape.out), \(shape.in)]")
                 }
-            }
-        }
-    }
-
-    /// Returns `layer` with every matching adapter layer folded in, computed in float64 and
-    /// rounded once to float32.
-    public static func merge(_ layer: Layer, with adapters: [WeightedAdapter]) throws(MergeError) -> Layer {
-        let parts = adapters.compactMap { entry in entry.adapter.layer(named: layer.name).map { (entry, $0) } }
-        if parts.isEmpty { return layer }
-        let rows = layer.weight.rows, columns = layer.weight.columns
-        var merged = layer.weight.values.map(Double.init)
-        for (entry, adapterLayer) in parts {
-            let factor = entry.weight * adapterLayer.scaling
-            let b = adapterLayer.b.values.map(Double.init), a = adapterLayer.a.values.map(Double.init)
-            b.withUnsafeBufferPointer { pb in
-                a.withUnsafeBufferPointer { pa in
-                    merged.withUnsafeMutableBufferPointer { pc in
-                        BLAS.gemm(.none, .none, m: rows, n: columns, k: adapterLayer.rank, alpha: factor,
-                                  a: pb.baseAddress!, lda: adapterLayer.rank, b: pa.baseAddress!, ldb: columns,
-                                  beta: 1, c: pc.baseAddress!, ldc: columns)
+                if let magnitude = layer.magnitude, let axis = adapter.normAxis {
+                    let expected = axis == .output ? shape.out : shape.in
+                    guard magnitude.count == expected else {
+                        throw .shapeMismatch(adapter: entry.label, layer: layer.name,
+                                             problem: "magnitude has \(magnitude.count) entries but norm_axis \(axis.rawValue) of a [\(shape.out), \(shape.in)] weight needs \(expected)")
                     }
                 }
-            }
-            if entry.adapter.method == .dora, let magnitude = adapterLayer.magnitude, let axis = entry.adapter.normAxis {
-                applyMagnitude(magnitude, axis: axis, to: &merged, rows: rows, columns: columns)
+                guard layer.scaling.isFinite, layer.a.isFinite, layer.b.isFinite, layer.magnitude?.allSatisfy(\.isFinite) ?? true else {
+                    throw .nonFiniteInput(adapter: entry.label, layer: layer.name, what: "its factors, magnitude or scaling")
+                }
             }
         }
-        let values = merged.map(Float.init)
-        guard values.allSatisfy(\.isFinite) else { throw .nonFinite(layer: layer.name) }
-        return Layer(name: layer.name, weight: Matrix(rows: rows, columns: columns, values: values), bias: layer.bias)
     }
 
-    /// W' = m ⊙ V / ‖V‖ with the norm per output row or per input column.
-    static func applyMagnitude(_ magnitude: [Float], axis: NormAxis, to v: inout [Double], rows: Int, columns: Int) {
-        switch axis {
-        case .output:
-            for r in 0..<rows {
-                var sum = 0.0
-                for c in 0..<columns { sum += v[r * columns + c] * v[r * columns + c] }
-                let factor = Double(magnitude[r]) / sum.squareRoot()
-                for c in 0..<columns { v[r * columns + c] *= factor }
+    /// Returns `layer` with every matching adapter layer folded in: W + Σ sᵢ · scalingᵢ · Bᵢ · Aᵢ
+    /// for LoRA, m ⊙ V / ‖V‖ for DoRA, accumulated in float64 and rounded once to float32.
+    public static func merge(_ layer: Layer, with adapters: [WeightedAdapter]) throws(MergeError) -> Layer {
+        try fold(layer, adapters, sign: 1)
+    }
+
+    /// Returns `layer` with LoRA adapters' updates removed: W = W' − Σ sᵢ · scalingᵢ · Bᵢ · Aᵢ.
+    /// DoRA is refused (``MergeError/notInvertible(reason:)``): see ``doraNotInvertibleReason``.
+    public static func unmerge(_ layer: Layer, removing adapters: [WeightedAdapter]) throws(MergeError) -> Layer {
+        if adapters.contains(where: { $0.adapter.method == .dora }) { throw .notInvertible(reason: doraNotInvertibleReason) }
+        return try fold(layer, adapters, sign: -1)
+    }
+
+    /// Why a DoRA merge cannot be undone.
+    public static let doraNotInvertibleReason =
+        "a DoRA merge cannot be undone: W' = m ⊙ V/‖V‖ keeps only V's direction, and recovering W = V − scaling·B·A needs the norms ‖V‖ of the original base, which the merged checkpoint no longer holds; keep the base checkpoint instead"
+
+    private static func fold(_ layer: Layer, _ adapters: [WeightedAdapter], sign: Double) throws(MergeError) -> Layer {
+        let parts = adapters.compactMap { entry in entry.adapter.layer(named: layer.name).map { (entry, $0) } }
+        if parts.isEmpty { return layer }
+        if parts.count > 1, parts.contains(where: { $0.0.adapter.method == .dora }) { throw .doraCombined(count: parts.count) }
+        let terms = parts.map { LowRankTerm(coefficient: sign * $0.0.weight * $0.1.scaling, factors: $0.1) }
+        var magnitude: (values: [Float], axis: NormAxis)?
+        if case let (entry, adapterLayer)? = parts.first, entry.adapter.method == .dora {
+            guard let values = adapterLayer.magnitude, let axis = entry.adapter.normAxis else {
+                throw .shapeMismatch(adapter: entry.label, layer: layer.name, problem: "a DoRA layer needs a magnitude vector and a norm axis")
             }
-        case .input:
-            var sums = [Double](repeating: 0, count: columns)
-            for r in 0..<rows { for c in 0..<columns { sums[c] += v[r * columns + c] * v[r * columns + c] } }
-            let factors = (0..<columns).map { Double(magnitude[$0]) / sums[$0].squareRoot() }
-            for r in 0..<rows { for c in 0..<columns { v[r * columns + c] *= factors[c] } }
+            magnitude = (values, axis)
         }
+        var result = layer
+        try MergeKernel.fold(&result.weight, layer: layer.name, terms: terms, magnitude: magnitude)
+        return result
     }
 }
 

@@ -12,6 +12,10 @@ public enum MergeError: Error, CustomStringConvertible, Equatable, Sendable {
     case doraCombined(count: Int)
     /// The result would hold NaN or infinity.
     case nonFinite(layer: String)
+    /// An adapter's factors, magnitudes, scaling or the user's weight are NaN or infinite.
+    case nonFiniteInput(adapter: String, layer: String?, what: String)
+    /// The output path names one of the inputs, which must never be modified.
+    case outputIsInput(path: String)
     /// The operation is not defined for this adapter (e.g. unmerging DoRA).
     case notInvertible(reason: String)
 
@@ -19,7 +23,7 @@ public enum MergeError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case .fingerprintMismatch(let adapter, let expected, let base):
-            return "\(adapter): trained on base \(expected.prefix(16))…, but the base given has fingerprint \(base.prefix(16))…; pass --ignore-fingerprint if you are sure (every shape must still fit)"
+            return "\(adapter): trained on the base with fingerprint \(expected), but the base given has fingerprint \(base); pass --ignore-fingerprint if you are sure (every shape must still fit)"
         case .missingLayer(let adapter, let layer, let baseLayers):
             return "\(adapter): adapts layer \"\(layer)\", which the base does not have (base layers: \(baseLayers.joined(separator: ", ")))"
         case .shapeMismatch(let adapter, let layer, let problem):
@@ -28,6 +32,10 @@ public enum MergeError: Error, CustomStringConvertible, Equatable, Sendable {
             return "a DoRA adapter cannot be merged together with \(count - 1) other adapter(s): DoRA's magnitude vector is absolute, not a delta, so the result would not be any adapter's model; merge it alone"
         case .nonFinite(let layer):
             return "merging produced NaN or infinity in layer \"\(layer)\"; nothing was written"
+        case .nonFiniteInput(let adapter, let layer, let what):
+            return "\(adapter): \(layer.map { "layer \"\($0)\": " } ?? "")\(what) must be finite but hold(s) NaN or infinity; nothing was written"
+        case .outputIsInput(let path):
+            return "\(path): is also an input; write the result to another file (inputs are never modified)"
         case .notInvertible(let reason):
             return reason
         }

@@ -1,11 +1,97 @@
 import AdapterKit
 import ArgumentParser
+import Foundation
 
-/// `adaptool diff`.
+/// `adaptool diff`: how two checkpoints (or two adapters) differ, with diff(1)'s exit codes.
 struct DiffCommand: AdaptoolCommand {
-    static let configuration = CommandConfiguration(commandName: "diff", abstract: "Compare two checkpoints or two adapters.")
+    static let configuration = CommandConfiguration(
+        commandName: "diff", abstract: "Compare two checkpoints or two adapters (exit 0 same, 1 different, 2 trouble).",
+        discussion: "Per layer: ‖ΔW‖_F, ‖ΔW‖_F/‖W_A‖_F, max|ΔW|, cosine, numerical rank of ΔW, DoRA's ΔM and ΔD, bias change. Adapters are compared by their effective update scaling·B·A. Same means |b − a| ≤ atol + rtol·|a| everywhere.")
+
+    static var failureExitCode: Int32 { 2 }
+
+    @Argument(help: "The first file (the reference for relative figures).")
+    var first: String
+
+    @Argument(help: "The second file.")
+    var second: String
+
+    @Flag(help: "Print one JSON document instead of a table.")
+    var json = false
+
+    @Option(help: "Absolute tolerance (default 0: exact).")
+    var atol: Double = 0
+
+    @Option(help: "Relative tolerance (default 0: exact).")
+    var rtol: Double = 0
+
+    @Option(help: "Slices for ΔM and ΔD: output (rows, the DoRA paper's) or input (columns).")
+    var normAxis: NormAxis = .output
+
+    @Flag(help: "Skip the SVD behind the numerical rank (faster on large layers).")
+    var noRank = false
+
+    func validate() throws {
+        guard atol >= 0, rtol >= 0, atol.isFinite, rtol.isFinite else { throw ValidationError("--atol and --rtol must be finite and not negative") }
+    }
 
     func execute() throws {
-        throw CleanExit.message("adaptool diff is not available in this build yet")
+        let difference = try FileDiff.compare(first, second, tolerance: DiffTolerance(atol: atol, rtol: rtol),
+                                              normAxis: normAxis, computeRank: !noRank)
+        if json {
+            switch difference {
+            case .checkpoints(let value): try JSONOutput.print(value)
+            case .adapters(let value): try JSONOutput.print(value)
+            }
+        } else {
+            switch difference {
+            case .checkpoints(let value): print(DiffReport.table(value))
+            case .adapters(let value): print(DiffReport.table(value))
+            }
+            print(difference.summaryLine)
+        }
+        if !difference.isSame { throw ExitCode(1) }
+    }
+}
+
+
+/// Text rendering of diffs.
+enum DiffReport {
+    static func number(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        return String(format: "%.4g", value)
+    }
+
+    static func rank(_ comparison: WeightComparison?) -> String {
+        guard let comparison, let rank = comparison.numericalRank else { return "-" }
+        return String(rank)
+    }
+
+    static let rankNote = "rank = singular values of ΔW above max(σ₁·max(m,n)·ε₆₄, ε₃₂·max|W|·(√m+√n)) (spec/math.md)"
+
+    static func table(_ difference: CheckpointDifference) -> String {
+        var table = TextTable(headers: ["layer", "shape", "‖ΔW‖_F", "relative", "max|ΔW|", "cosine", "rank", "ΔM", "ΔD", "max|Δb|", "same"])
+        for layer in difference.layers {
+            let shape = layer.shapeA == layer.shapeB
+                ? (layer.shapeA.map { "\($0[0])×\($0[1])" } ?? "-")
+                : "\(layer.shapeA.map { "\($0[0])×\($0[1])" } ?? "absent") vs \(layer.shapeB.map { "\($0[0])×\($0[1])" } ?? "absent")"
+            let w = layer.weight
+            table.append([layer.name, shape, number(w?.frobenius), number(w?.relative), number(w?.maxAbsolute), number(w?.cosine),
+                          rank(w), number(w?.magnitudeChange), number(w?.directionChange), number(layer.bias?.maxAbsolute),
+                          layer.isSame ? "yes" : "no"])
+        }
+        return table.render() + "\n" + rankNote
+    }
+
+    static func table(_ difference: AdapterDifference) -> String {
+        var table = TextTable(headers: ["layer", "in", "‖ΔU‖_F", "relative", "max|ΔU|", "cosine", "rank", "max|Δm|", "factors", "same"])
+        for layer in difference.layers {
+            let presence = layer.inA && layer.inB ? "both" : (layer.inA ? "first" : "second")
+            let u = layer.update
+            let factors = layer.factorsIdentical ? "identical" : (layer.isRefactored ? "differ, B·A same" : "differ")
+            table.append([layer.name, presence, number(u?.frobenius), number(u?.relative), number(u?.maxAbsolute), number(u?.cosine),
+                          rank(u), number(layer.magnitudeMaxAbsolute), u == nil ? "-" : factors, layer.isSame ? "yes" : "no"])
+        }
+        return table.render() + "\nU = scaling·B·A, the update each adapter applies; " + rankNote
     }
 }

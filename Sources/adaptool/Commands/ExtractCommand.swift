@@ -1,11 +1,45 @@
 import AdapterKit
 import ArgumentParser
+import Foundation
 
-/// `adaptool extract`.
+/// `adaptool extract`: the low-rank adapter that best explains a full fine-tune.
 struct ExtractCommand: AdaptoolCommand {
-    static let configuration = CommandConfiguration(commandName: "extract", abstract: "Extract a low-rank adapter from a base and a fine-tuned checkpoint.")
+    static let configuration = CommandConfiguration(
+        commandName: "extract", abstract: "Extract a rank-R LoRA/DoRA adapter from TUNED − BASE by truncated SVD.")
+
+    @Argument(help: "The base checkpoint.")
+    var base: String
+
+    @Argument(help: "The fine-tuned checkpoint (same layers and shapes).")
+    var tuned: String
+
+    @Option(help: "The adapter rank (capped per layer at min(out, in)).")
+    var rank: Int
+
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: "lora, or dora (magnitudes from TUNED, direction update from the SVD).")
+    var method: AdapterMethod = .lora
+
+    @Option(help: "DoRA's norm axis: output (per row) or input (per column).")
+    var normAxis: NormAxis = .output
+
+    func validate() throws {
+        guard rank >= 1 else { throw ValidationError("--rank must be a positive integer") }
+    }
 
     func execute() throws {
-        throw CleanExit.message("adaptool extract is not available in this build yet")
+        let (adapter, layers) = try AdapterExtraction.extract(base: base, tuned: tuned, rank: rank, method: method, normAxis: normAxis)
+        try adapter.write(to: output.output, options: output.writeOptions)
+        var table = TextTable(headers: ["layer", "rank", "‖ΔW‖_F", "captured ‖ΔW‖²"])
+        for layer in layers where layer.rank > 0 {
+            table.append([layer.name, String(layer.rank), String(format: "%.4g", layer.deltaNorm), String(format: "%.2f%%", 100 * layer.capturedShare)])
+        }
+        print(table.render())
+        for layer in layers where layer.biasChange > 0 {
+            Console.note("warning: layer \"\(layer.name)\": the bias changed (max |Δb| \(layer.biasChange)); an adapter cannot carry bias changes")
+        }
+        print("wrote \(output.output): \(adapter.method.rawValue) adapter, rank \(rank), \(adapter.layers.count) layers, \(adapter.parameterCount) parameters")
     }
 }
+

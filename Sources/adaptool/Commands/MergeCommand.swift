@@ -1,11 +1,56 @@
 import AdapterKit
 import ArgumentParser
+import Foundation
 
-/// `adaptool merge`.
+/// `adaptool merge`: fold LoRA/DoRA adapters into a base checkpoint.
 struct MergeCommand: AdaptoolCommand {
-    static let configuration = CommandConfiguration(commandName: "merge", abstract: "Fold LoRA/DoRA adapters into base weights.")
+    static let configuration = CommandConfiguration(
+        commandName: "merge", abstract: "Fold LoRA/DoRA adapters into base weights.",
+        discussion: "LoRA: W' = W + s·scaling·B·A (several LoRA adapters add, each with its weight). DoRA: W' = m ⊙ V/‖V‖ with V = W + scaling·B·A; a DoRA adapter is merged alone. Computed in float64, written as float32 (spec/math.md).")
+
+    @Argument(help: "The base checkpoint.")
+    var base: String
+
+    @Argument(help: "One or more adapters trained on BASE.")
+    var adapters: [String]
+
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: "Multiply every adapter's update by S (default 1).")
+    var scale: Double?
+
+    @Option(help: "One weight per adapter, comma-separated (e.g. 0.7,0.3).")
+    var weights: String?
+
+    @Flag(help: "Merge even when an adapter's base_fingerprint differs from BASE's (shapes must still fit).")
+    var ignoreFingerprint = false
+
+    func validate() throws {
+        guard !adapters.isEmpty else { throw ValidationError("give at least one ADAPTER") }
+        guard scale == nil || weights == nil else { throw ValidationError("--scale and --weights are exclusive") }
+        if let list = try parsedWeights(), list.count != adapters.count {
+            throw ValidationError("--weights lists \(list.count) values for \(adapters.count) adapters")
+        }
+    }
+
+    private func parsedWeights() throws -> [Double]? {
+        guard let weights else { return nil }
+        return try weights.split(separator: ",").map { item in
+            guard let value = Double(item.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+                throw ValidationError("--weights: \"\(item)\" is not a finite number")
+            }
+            return value
+        }
+    }
 
     func execute() throws {
-        throw CleanExit.message("adaptool merge is not available in this build yet")
+        let factors = try parsedWeights() ?? Array(repeating: scale ?? 1, count: adapters.count)
+        let entries = try zip(adapters, factors).map { path, weight in WeightedAdapter(try Adapter.read(from: path), weight: weight, label: path) }
+        let summary = try CheckpointMerge.merge(base: base, adapters: entries, output: output.output,
+                                                options: output.writeOptions, ignoreFingerprint: ignoreFingerprint)
+        for entry in entries {
+            Console.note("merged \(entry.label) (\(entry.adapter.method.rawValue), weight \(entry.weight)) into \(entry.adapter.targetLayers.joined(separator: ", "))")
+        }
+        print("wrote \(summary.output): \(summary.layerNames.count) layers, \(summary.changedLayers.count) changed, fingerprint \(summary.fingerprint)")
     }
 }

@@ -1,11 +1,28 @@
 import AdapterKit
 import ArgumentParser
 
-/// `adaptool unmerge`.
+/// `adaptool unmerge`: remove a LoRA adapter from a merged checkpoint.
 struct UnmergeCommand: AdaptoolCommand {
-    static let configuration = CommandConfiguration(commandName: "unmerge", abstract: "Remove a merged LoRA adapter from a checkpoint.")
+    static let configuration = CommandConfiguration(
+        commandName: "unmerge", abstract: "Remove a merged LoRA adapter: W = W' − s·scaling·B·A (DoRA cannot be unmerged).")
+
+    @Argument(help: "The merged checkpoint.")
+    var merged: String
+
+    @Argument(help: "The LoRA adapter that was merged into it.")
+    var adapter: String
+
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: "The scale the adapter was merged with (default 1).")
+    var scale: Double = 1
 
     func execute() throws {
-        throw CleanExit.message("adaptool unmerge is not available in this build yet")
+        let entry = WeightedAdapter(try Adapter.read(from: adapter), weight: scale, label: adapter)
+        let summary = try CheckpointMerge.unmerge(merged: merged, adapters: [entry], output: output.output, options: output.writeOptions)
+        let restored = summary.fingerprint == entry.adapter.baseFingerprint
+            ? "matches the adapter's base_fingerprint exactly"
+            : "differs from the adapter's base_fingerprint in the last float32 bits (compare with adaptool diff --rtol 1e-6)"
+        print("wrote \(summary.output): \(summary.changedLayers.count) layers restored, fingerprint \(summary.fingerprint) \(restored)")
     }
 }

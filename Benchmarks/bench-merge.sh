@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Merge throughput and memory: adaptool merge (LoRA, DoRA) of a 1 GiB float32 checkpoint
+# (16 layers of 4096 × 4096) next to cp of the same file in the same run.
+# Targets (issue #3): merge wall time within 2× of cp; peak RSS under 3× the largest layer (~200 MB).
+# Env: ADAPTOOL_BIN (release binary), BENCH_DIR (scratch), MERGE_LAYERS / MERGE_SIZE to shrink it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="${ADAPTOOL_BIN:-$PWD/.build/release/adaptool}"
+DIR="${BENCH_DIR:-$PWD/out/bench}"
+LAYERS="${MERGE_LAYERS:-16}"
+SIZE="${MERGE_SIZE:-4096}"
+RANK=16
+mkdir -p "$DIR"
+[ -x "$BIN" ] || { echo "bench-merge: $BIN not found; run make release" >&2; exit 2; }
+if [ ! -x /usr/bin/time ]; then
+  SUDO=$( [ "$(id -u)" = 0 ] || echo sudo )
+  $SUDO apt-get install -y -qq time >/dev/null
+fi
+
+BASE="$DIR/merge-base.h5"
+STAMP="$DIR/merge-inputs.$LAYERS.$SIZE.$RANK"
+if [ ! -e "$STAMP" ] || [ ! -e "$BASE" ]; then
+  echo "generating inputs ($LAYERS × ${SIZE}² float32, rank $RANK) with h5py…" >&2
+  rm -f "$DIR"/merge-inputs.*
+  python3 Benchmarks/make_merge_inputs.py "$DIR" --layers "$LAYERS" --size "$SIZE" --rank "$RANK" >/dev/null
+  touch "$STAMP"
+fi
+OUT="$DIR/merge-out.h5"
+LAYER_BYTES=$((SIZE * SIZE * 4))
+
+# measure LABEL CMD...: runs once to warm the page cache, then 3 times; keeps the best wall time
+# and the largest peak RSS (kB) from /usr/bin/time -v.
+measure() {
+  local label=$1; shift
+  local best="" rss=0
+  "$@" >/dev/null 2>&1; rm -f "$OUT"
+  for _ in 1 2 3; do
+    /usr/bin/time -v -o "$DIR/time.txt" "$@" >/dev/null 2>"$DIR/stderr.txt" || { cat "$DIR/stderr.txt" >&2; exit 2; }
+    local wall kb
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$DIR/time.txt")
+    kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$DIR/time.txt")
+    rm -f "$OUT"
+    if [ -z "$best" ] || awk "BEGIN { exit !($wall < $best) }"; then best=$wall; fi
+    [ "$kb" -gt "$rss" ] && rss=$kb
+  done
+  echo "$label $best $rss"
+}
+
+results=()
+results+=("$(measure cp cp "$BASE" "$OUT")")
+results+=("$(measure merge-lora "$BIN" merge "$BASE" "$DIR/merge-lora.h5" -o "$OUT")")
+results+=("$(measure merge-dora "$BIN" merge "$BASE" "$DIR/merge-dora.h5" -o "$OUT")")
+rm -f "$DIR/time.txt" "$DIR/stderr.txt"
+
+cp_time=$(echo "${results[0]}" | awk '{ print $2 }')
+size_mb=$(du -m "$BASE" | awk '{ print $1 }')
+printf "checkpoint: %s (%s MB, %d layers of %d×%d float32; largest layer %.0f MB), rank %d\n" \
+  "$BASE" "$size_mb" "$LAYERS" "$SIZE" "$SIZE" "$(echo "$LAYER_BYTES / 1048576" | bc -l)" "$RANK"
+printf "%-12s %10s %10s %14s %16s\n" operation "wall s" "× cp" "peak RSS MB" "RSS / layer"
+printf "%-12s %10s %10s %14s %16s\n" ------------ ---------- ---------- -------------- ----------------
+json="["
+for line in "${results[@]}"; do
+  read -r label wall kb <<<"$line"
+  ratio=$(echo "$wall / $cp_time" | bc -l)
+  per_layer=$(echo "$kb * 1024 / $LAYER_BYTES" | bc -l)
+  printf "%-12s %10.2f %10.2f %14.0f %16.2f\n" "$label" "$wall" "$ratio" "$(echo "$kb / 1024" | bc -l)" "$per_layer"
+  json+=$(printf '{"operation":"%s","wall_s":%s,"ratio_to_cp":%.3f,"peak_rss_kb":%s,"rss_per_layer":%.3f},' "$label" "$wall" "$ratio" "$kb" "$per_layer")
+done
+echo "targets: merge ≤ 2.00 × cp; peak RSS < 3.00 × largest layer"
+echo "json: ${json%,}]"

@@ -1,0 +1,25 @@
+import AdapterCore
+
+/// The numerical rank of a difference of float32 weights (spec/math.md §Numerical rank).
+public enum NumericalRank {
+    /// Float32's unit roundoff ε₃₂ = 2⁻²³ ≈ 1.19e-7.
+    static let float32Epsilon = Double(Float.ulpOfOne)
+
+    /// The tolerance above which a singular value of ΔW (`rows × columns`) counts.
+    ///
+    /// It is the larger of LAPACK's own accuracy, σ₁ · max(m, n) · ε₆₄, and the size of the
+    /// full-rank noise that rounding a result to float32 leaves: each element carries an error of at
+    /// most ε₃₂ · max|W| / 2, and a random m × n matrix with such entries has spectral norm below
+    /// ε₃₂ · max|W| · (√m + √n) / 2; the tolerance doubles that bound, so rounding noise never adds
+    /// to the rank while any genuine direction above float32 resolution does.
+    public static func tolerance(largestSingularValue: Double, rows: Int, columns: Int, largestWeight: Double) -> Double {
+        let lapack = largestSingularValue * Double(max(rows, columns)) * Double.ulpOfOne
+        let rounding = float32Epsilon * largestWeight * (Double(rows).squareRoot() + Double(columns).squareRoot())
+        return max(lapack, rounding)
+    }
+
+    /// The singular values of `delta` (row-major `rows × columns`, float64), largest first.
+    public static func singularValues(of delta: [Double], rows: Int, columns: Int, what: String) throws(LinearAlgebraError) -> [Double] {
+        try LAPACK.svd(rows: rows, columns: columns, values: delta, vectors: false, what: what).singularValues
+    }
+}
