@@ -72,6 +72,15 @@ import Testing
         }
     }
 
+    @Test func baseMayBeTheStateDictOrItsCheckpoint() throws {
+        let dir = try TemporaryDirectory()
+        let source = InteropFixtures.path("base_state_dict.safetensors")
+        _ = try Interop.importFile(source, to: dir.file("base.h5"))
+        let fromStateDict = try BaseReference(path: source), fromCheckpoint = try BaseReference(path: dir.file("base.h5"))
+        #expect(fromStateDict.fingerprint == fromCheckpoint.fingerprint)
+        #expect(fromStateDict.shapes.map(\.name) == fromCheckpoint.shapes.map(\.name))
+    }
+
     @Test func checksEveryShapeAgainstTheBase() throws {
         let wrong = BaseReference(fingerprint: String(repeating: "0", count: 64),
                                   shapes: [("layers.0", 16, 12), ("layers.2", 10, 16), ("layers.4", 7, 10)])
