@@ -1,4 +1,5 @@
 import AdapterCore
+import Foundation
 
 /// The conversions behind `adaptool import` and `adaptool export`, choosing the direction from
 /// what the source is.
@@ -32,6 +33,9 @@ public enum Interop {
             try InteropError.wrapping { () throws(FormatError) in try result.adapter.write(to: output, options: options) }
             return ImportResult(imported: .adapter(result.adapter), notes: result.notes)
         }
+        if BaseReference.isHDF5(source) {
+            throw .unknownSource(path: source, problem: "is an HDF5 file; import reads safetensors state dicts and PEFT folders (adaptool export converts HDF5 the other way)")
+        }
         let file = try SafetensorsFile(path: source)
         if file.header.tensors.contains(where: { $0.name.hasPrefix(PEFTKey.prefix) }) {
             throw .unknownSource(path: source, problem: "looks like PEFT adapter weights (keys start with \"\(PEFTKey.prefix)\"); pass the adapter folder holding it and adapter_config.json")
@@ -55,6 +59,9 @@ public enum Interop {
     @discardableResult
     public static func export(_ source: String, to destination: String, dtype: SafetensorsDType = .f32,
                               options: WriteOptions = WriteOptions()) throws(InteropError) -> ExportKind {
+        if FileManager.default.fileExists(atPath: source), !BaseReference.isHDF5(source) {
+            throw .unknownSource(path: source, problem: "is not an HDF5 file; export takes an adaptool checkpoint or adapter (.h5), and adaptool import reads safetensors and PEFT folders")
+        }
         do {
             _ = try CheckpointFile(path: source)
         } catch .wrongKind(_, _, let found) where found == FormatV1.adapterFormat {

@@ -51,6 +51,15 @@ import Testing
         #expect(try dir.contents().isEmpty)
     }
 
+    @Test func wrongDirectionIsExplained() throws {
+        let dir = try TemporaryDirectory()
+        let export = try ExternalProcess.adaptool(["export", fixtures + "/base_state_dict.safetensors", "-o", dir.file("x")])
+        #expect(export.status == 1 && export.stderr.contains("adaptool import reads safetensors"), "\(export.stderr)")
+        #expect(try ExternalProcess.adaptool(["import", fixtures + "/base_state_dict.safetensors", "-o", dir.file("b.h5")]).status == 0)
+        let back = try ExternalProcess.adaptool(["import", dir.file("b.h5"), "-o", dir.file("c.h5")])
+        #expect(back.status == 1 && back.stderr.contains("is an HDF5 file"), "\(back.stderr)")
+    }
+
     @Test func refusesToOverwriteAndNeverTouchesInputs() throws {
         let dir = try TemporaryDirectory()
         let source = fixtures + "/base_state_dict.safetensors"
