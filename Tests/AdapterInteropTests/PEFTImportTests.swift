@@ -94,6 +94,42 @@ import Testing
         #expect(throws: InteropError.self) { try PEFTImport.adapter(from: PEFTFolder(folder: InteropFixtures.path("peft_lora")), base: missing) }
     }
 
+    /// A copy of fixture folder `name` with its config replaced by `config`.
+    private func folder(copying name: String, config: String, in dir: TemporaryDirectory) throws -> PEFTFolder {
+        let path = dir.file(name)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: InteropFixtures.path(name + "/adapter_model.safetensors"), toPath: path + "/adapter_model.safetensors")
+        try Data(config.utf8).write(to: URL(fileURLWithPath: path + "/adapter_config.json"))
+        return PEFTFolder(folder: path)
+    }
+
+    @Test func fanInFanOutLeavesTheFactorsAsTheyAre() throws {
+        let dir = try TemporaryDirectory()
+        let base = try InteropFixtures.base()
+        let reference = BaseReference(fingerprint: base.computeFingerprint(), shapes: base.layers.map { ($0.name, $0.outputSize, $0.inputSize) })
+        let copy = try folder(copying: "peft_lora", config: #"{"peft_type":"LORA","r":4,"lora_alpha":8,"fan_in_fan_out":true}"#, in: dir)
+        #expect(try PEFTImport.adapter(from: copy, base: reference).adapter.layers == InteropFixtures.adapter("peft_lora").layers)
+    }
+
+    @Test func configAndTensorsMustAgree() throws {
+        let base = try InteropFixtures.base()
+        let reference = BaseReference(fingerprint: base.computeFingerprint(), shapes: base.layers.map { ($0.name, $0.outputSize, $0.inputSize) })
+        let cases: [(String, String, String)] = [
+            ("peft_lora", #"{"peft_type":"LORA","r":8,"lora_alpha":8}"#, "expected [8, in]"),
+            ("peft_dora", #"{"peft_type":"LORA","r":2,"lora_alpha":4}"#, "use_dora false"),
+            ("peft_lora", #"{"peft_type":"LORA","r":4,"lora_alpha":8,"use_dora":true}"#, "lora_magnitude_vector\" is missing"),
+        ]
+        for (index, (name, config, fragment)) in cases.enumerated() {
+            let sub = try TemporaryDirectory()
+            do {
+                _ = try PEFTImport.adapter(from: folder(copying: name, config: config, in: sub), base: reference)
+                Issue.record("case \(index) was accepted")
+            } catch {
+                #expect(String(describing: error).contains(fragment), "case \(index): \(error)")
+            }
+        }
+    }
+
     @Test func readsTheConfigLikePEFT() throws {
         let config = try PEFTConfig(json: Array(#"{"peft_type":"LORA","r":8,"lora_alpha":16,"use_rslora":true,"rank_pattern":{"fc\\d":2},"alpha_pattern":{"model.fc1":3}}"#.utf8), path: "c.json")
         #expect(try config.rank(for: "fc1", path: "c.json") == 2)
