@@ -15,6 +15,7 @@ public indirect enum JSONValue: Equatable, Sendable {
     /// An object, keys in document order, each key once.
     case object([(key: String, value: JSONValue)])
 
+    /// Structural equality (object members compared in order).
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true

@@ -23,6 +23,7 @@ public struct PEFTConfig: Sendable, Equatable {
     /// `base_model_name_or_path`, for provenance.
     public var baseModelName: String?
 
+    /// Equality of every field that affects the adapter.
     public static func == (lhs: PEFTConfig, rhs: PEFTConfig) -> Bool {
         lhs.r == rhs.r && lhs.loraAlpha == rhs.loraAlpha && lhs.useRSLoRA == rhs.useRSLoRA && lhs.useDoRA == rhs.useDoRA
             && lhs.fanInFanOut == rhs.fanInFanOut && lhs.rankPattern.elementsEqual(rhs.rankPattern, by: ==)

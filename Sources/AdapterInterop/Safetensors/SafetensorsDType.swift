@@ -2,10 +2,15 @@
 /// F32, F64, F16 and BF16; the others are known only so a file holding them can be validated
 /// (and refused by name when such a tensor is actually needed).
 public enum SafetensorsDType: String, Sendable, CaseIterable {
+    /// One-byte types: boolean, integers and the 8-bit floats.
     case bool = "BOOL", u8 = "U8", i8 = "I8", f8e5m2 = "F8_E5M2", f8e4m3 = "F8_E4M3", f8e8m0 = "F8_E8M0"
+    /// Two-byte types; F16 (IEEE binary16) and BF16 (bfloat16) are read.
     case i16 = "I16", u16 = "U16", f16 = "F16", bf16 = "BF16"
+    /// Four-byte types; F32 is read and written.
     case i32 = "I32", u32 = "U32", f32 = "F32"
+    /// Eight-byte types; F64 is read (rounded to float32).
     case i64 = "I64", u64 = "U64", f64 = "F64", c64 = "C64"
+    /// Sub-byte floats, packed.
     case f4 = "F4", f6e2m3 = "F6_E2M3", f6e3m2 = "F6_E3M2"
 
     /// Bits per element (sub-byte types pack several elements per byte).
