@@ -103,7 +103,7 @@ public final class SafetensorsWriter {
         if let missing = pending.sorted().first {
             throw .missingTensor(path: output.destination, tensor: missing, expected: "every declared tensor to be written")
         }
-        try perform("close the file") { try handle.synchronize(); try handle.close() }
+        try perform("close the file") { try handle.close() }
         try InteropError.wrapping { () throws(FormatError) in try output.commit() }
     }
 
