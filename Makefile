@@ -48,6 +48,7 @@ data:
 ## fixtures: regenerate Fixtures/ with the independent h5py implementation
 fixtures: deps
 	$(PYTHON) Fixtures/generate.py Fixtures
+	$(PYTHON) Fixtures/interop/generate.py Fixtures/interop
 
 clean:
 	rm -rf .build out

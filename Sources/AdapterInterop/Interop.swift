@@ -1,0 +1,77 @@
+import AdapterCore
+import Foundation
+
+/// The conversions behind `adaptool import` and `adaptool export`, choosing the direction from
+/// what the source is.
+public enum Interop {
+    /// What an import produced.
+    public enum Imported: Sendable {
+        /// A checkpoint with this fingerprint and these layers.
+        case checkpoint(fingerprint: String, layers: [String])
+        /// An adapter (method, layers, base fingerprint).
+        case adapter(Adapter)
+    }
+
+    /// What an import produced, plus notes for the user.
+    public struct ImportResult: Sendable {
+        /// The kind of output and its key facts.
+        public var imported: Imported
+        /// Notes and warnings, one line each.
+        public var notes: [String]
+    }
+
+    /// Imports `source` (a safetensors state dict, or a PEFT folder / its config / its weights)
+    /// into `output` (HDF5, atomically). `base` is the base for a PEFT adapter (see ``PEFTImport``).
+    public static func importFile(_ source: String, to output: String, base: String? = nil, activation: String = "relu",
+                                  options: WriteOptions = WriteOptions()) throws(InteropError) -> ImportResult {
+        guard activation == "relu" else {
+            throw .unrepresentable(path: source, what: "activation \"\(activation)\"", reason: "format v1 defines only \"relu\"")
+        }
+        if let folder = try PEFTFolder.locate(source) {
+            let reference = try base.map { path throws(InteropError) in try BaseReference(path: path) }
+            let result = try PEFTImport.adapter(from: folder, base: reference)
+            try InteropError.wrapping { () throws(FormatError) in try result.adapter.write(to: output, options: options) }
+            return ImportResult(imported: .adapter(result.adapter), notes: result.notes)
+        }
+        if BaseReference.isHDF5(source) {
+            throw .unknownSource(path: source, problem: "is an HDF5 file; import reads safetensors state dicts and PEFT folders (adaptool export converts HDF5 the other way)")
+        }
+        let file = try SafetensorsFile(path: source)
+        if file.header.tensors.contains(where: { $0.name.hasPrefix(PEFTKey.prefix) }) {
+            throw .unknownSource(path: source, problem: "looks like PEFT adapter weights (keys start with \"\(PEFTKey.prefix)\"); pass the adapter folder holding it and adapter_config.json")
+        }
+        var notes: [String] = []
+        if base != nil { notes.append("note: --base is only used for PEFT adapters; ignored for a state dict") }
+        let fingerprint = try StateDictConversion.importCheckpoint(from: file, to: output, activation: activation, options: options)
+        return ImportResult(imported: .checkpoint(fingerprint: fingerprint, layers: try StateDictLayout(of: file).layers.map(\.name)), notes: notes)
+    }
+
+    /// What an export wrote.
+    public enum ExportKind: String, Sendable {
+        /// A safetensors state dict.
+        case stateDict = "safetensors state dict"
+        /// A PEFT adapter folder.
+        case peftFolder = "PEFT adapter folder"
+    }
+
+    /// Exports the checkpoint or adapter at `source` to `destination`: a checkpoint becomes a
+    /// safetensors state dict, an adapter a PEFT folder. Tensors are stored as `dtype`.
+    @discardableResult
+    public static func export(_ source: String, to destination: String, dtype: SafetensorsDType = .f32,
+                              options: WriteOptions = WriteOptions()) throws(InteropError) -> ExportKind {
+        if FileManager.default.fileExists(atPath: source), !BaseReference.isHDF5(source) {
+            throw .unknownSource(path: source, problem: "is not an HDF5 file; export takes an adaptool checkpoint or adapter (.h5), and adaptool import reads safetensors and PEFT folders")
+        }
+        do {
+            _ = try CheckpointFile(path: source)
+        } catch .wrongKind(_, _, let found) where found == FormatV1.adapterFormat {
+            let adapter = try InteropError.wrapping { () throws(FormatError) in try Adapter.read(from: source) }
+            try PEFTExport.write(adapter, to: destination, dtype: dtype, options: options)
+            return .peftFolder
+        } catch {
+            throw .format(error)
+        }
+        try StateDictConversion.exportCheckpoint(at: source, to: destination, dtype: dtype, options: options)
+        return .stateDict
+    }
+}

@@ -1,0 +1,51 @@
+import AdapterCore
+
+/// Why a safetensors file or PEFT folder could not be read, converted or written: always one line
+/// naming the file, what is wrong and what was expected.
+public enum InteropError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The safetensors file itself is malformed (header, offsets, byte counts, names).
+    case malformedSafetensors(path: String, problem: String)
+    /// A tensor uses a dtype adaptool does not read (e.g. I64, U8, F8_E4M3).
+    case unsupportedDType(path: String, tensor: String, dtype: String)
+    /// A tensor the conversion needs is absent.
+    case missingTensor(path: String, tensor: String, expected: String)
+    /// A tensor has the wrong rank or shape for its role.
+    case badShape(path: String, tensor: String, shape: [Int], expected: String)
+    /// A tensor or setting exists that adaptool cannot represent; converting would silently drop it.
+    case unrepresentable(path: String, what: String, reason: String)
+    /// adapter_config.json is missing, not JSON, or has an unusable field.
+    case badConfig(path: String, field: String, problem: String)
+    /// The source is neither a safetensors file nor a PEFT folder.
+    case unknownSource(path: String, problem: String)
+    /// The HDF5 side (reading the base, writing the output) failed.
+    case format(FormatError)
+
+    /// The single error line shown to users.
+    public var description: String {
+        switch self {
+        case .malformedSafetensors(let path, let problem):
+            return "\(path): not a valid safetensors file: \(problem)"
+        case .unsupportedDType(let path, let tensor, let dtype):
+            return "\(path): tensor \"\(tensor)\" has dtype \(dtype); adaptool reads F32, F64, F16 and BF16 only"
+        case .missingTensor(let path, let tensor, let expected):
+            return "\(path): tensor \"\(tensor)\" is missing; expected \(expected)"
+        case .badShape(let path, let tensor, let shape, let expected):
+            return "\(path): tensor \"\(tensor)\" has shape \(shape); expected \(expected)"
+        case .unrepresentable(let path, let what, let reason):
+            return "\(path): \(what) cannot be represented by adaptool (\(reason)); refusing rather than dropping it"
+        case .badConfig(let path, let field, let problem):
+            return "\(path): \"\(field)\" \(problem)"
+        case .unknownSource(let path, let problem):
+            return "\(path): \(problem)"
+        case .format(let error):
+            return error.description
+        }
+    }
+}
+
+extension InteropError {
+    /// Runs `body`, turning a ``FormatError`` into ``InteropError/format(_:)``.
+    static func wrapping<T>(_ body: () throws(FormatError) -> T) throws(InteropError) -> T {
+        do { return try body() } catch { throw .format(error) }
+    }
+}

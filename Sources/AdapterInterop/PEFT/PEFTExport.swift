@@ -1,0 +1,87 @@
+import AdapterCore
+import Foundation
+
+/// adaptool adapter → PEFT LoRA/DoRA folder that PEFT's `PeftModel.from_pretrained` loads
+/// (spec/interop.md §PEFT export).
+public enum PEFTExport {
+    /// The `adapter_config.json` document for `adapter`: `r` and `lora_alpha` chosen so PEFT's
+    /// scaling equals ours for every layer, with `rank_pattern` / `alpha_pattern` for layers
+    /// whose rank or scaling differ from the adapter's.
+    public static func config(for adapter: Adapter, path: String) throws(InteropError) -> JSONValue {
+        if adapter.method == .dora, adapter.normAxis == .input {
+            throw .unrepresentable(path: path, what: "a DoRA adapter with norm_axis \"input\"",
+                                   reason: "PEFT's DoRA normalises each output row of W [out, in] and has no per-input-column variant; merge it with adaptool instead")
+        }
+        let rank = Double(adapter.rank)
+        // Keep the recorded alpha when it reproduces the scaling exactly (as it does for anything
+        // imported from PEFT); otherwise derive alpha from the scaling.
+        let useRSLoRA = adapter.alpha / rank != adapter.scaling && adapter.alpha / rank.squareRoot() == adapter.scaling
+        let loraAlpha = adapter.alpha / divisor(adapter.rank, rsLoRA: useRSLoRA) == adapter.scaling
+            ? adapter.alpha : alpha(for: adapter.scaling, rank: adapter.rank, rsLoRA: useRSLoRA)
+        var rankPattern: [(key: String, value: JSONValue)] = []
+        var alphaPattern: [(key: String, value: JSONValue)] = []
+        for layer in adapter.layers {
+            if layer.rank != adapter.rank { rankPattern.append((layer.name, .number(Double(layer.rank)))) }
+            if loraAlpha / divisor(layer.rank, rsLoRA: useRSLoRA) != layer.scaling {
+                alphaPattern.append((layer.name, .number(alpha(for: layer.scaling, rank: layer.rank, rsLoRA: useRSLoRA))))
+            }
+        }
+        return .object([
+            ("alpha_pattern", .object(alphaPattern)),
+            ("base_model_name_or_path", .null),
+            ("bias", .string("none")),
+            ("fan_in_fan_out", .bool(false)),
+            ("inference_mode", .bool(true)),
+            ("init_lora_weights", .bool(true)),
+            ("layers_pattern", .null),
+            ("layers_to_transform", .null),
+            ("lora_alpha", .number(loraAlpha)),
+            ("lora_dropout", .number(0)),
+            ("modules_to_save", .null),
+            ("peft_type", .string("LORA")),
+            ("r", .number(rank)),
+            ("rank_pattern", .object(rankPattern)),
+            ("revision", .null),
+            ("target_modules", .array(adapter.targetLayers.map { .string($0) })),
+            ("task_type", .null),
+            ("use_dora", .bool(adapter.method == .dora)),
+            ("use_rslora", .bool(useRSLoRA)),
+        ])
+    }
+
+    private static func divisor(_ rank: Int, rsLoRA: Bool) -> Double { rsLoRA ? Double(rank).squareRoot() : Double(rank) }
+
+    /// An alpha with alpha / divisor == scaling, preferring a short decimal (2e-9 precision) when
+    /// it is exact, so configs read `16` rather than `15.999999999999998`.
+    private static func alpha(for scaling: Double, rank: Int, rsLoRA: Bool) -> Double {
+        let raw = scaling * divisor(rank, rsLoRA: rsLoRA)
+        let rounded = (raw * 1e9).rounded() / 1e9
+        return rounded / divisor(rank, rsLoRA: rsLoRA) == scaling ? rounded : raw
+    }
+
+    /// Writes `adapter` as a PEFT folder at `path` (created atomically: a temporary folder renamed into place).
+    public static func write(_ adapter: Adapter, to path: String, dtype: SafetensorsDType = .f32, options: WriteOptions = WriteOptions()) throws(InteropError) {
+        let config = try config(for: adapter, path: path)
+        let output = try InteropError.wrapping { () throws(FormatError) in try AtomicOutput(destination: path, overwrite: options.overwrite) }
+        do {
+            try FileManager.default.createDirectory(atPath: output.temporaryPath, withIntermediateDirectories: false)
+            try Data(config.prettyPrinted.utf8).write(to: URL(fileURLWithPath: output.temporaryPath + "/" + PEFTFolder.configName))
+        } catch {
+            throw .format(.io(path: path, problem: "cannot create the folder: \(error.localizedDescription)"))
+        }
+        var tensors: [(name: String, shape: [Int], values: [Float])] = []
+        for layer in adapter.layers {
+            let key = PEFTKey.prefix + layer.name
+            tensors.append((key + ".lora_A.weight", layer.a.shape, layer.a.values))
+            tensors.append((key + ".lora_B.weight", layer.b.shape, layer.b.values))
+            if let magnitude = layer.magnitude { tensors.append((key + ".lora_magnitude_vector", [magnitude.count], magnitude)) }
+        }
+        let metadata = [
+            "format": "pt",
+            PEFTImport.MetadataKey.baseFingerprint: adapter.baseFingerprint,
+            PEFTImport.MetadataKey.targetLayers: JSONValue.array(adapter.targetLayers.map { .string($0) }).serialized,
+        ]
+        try SafetensorsWriter.write(tensors, metadata: metadata, dtype: dtype, to: output.temporaryPath + "/" + PEFTFolder.weightsName)
+        try InteropError.wrapping { () throws(FormatError) in try output.commit() }
+    }
+}

@@ -1,0 +1,137 @@
+import AdapterCore
+import Foundation
+
+/// Writes a safetensors file: the header (keys sorted, `__metadata__` first, padded with spaces
+/// to a multiple of 8 bytes as the reference writer does) is laid out from the declared tensors
+/// up front, then each tensor's bytes are written at its offset as it arrives, in any order, so
+/// only one tensor need be in memory. The file appears at its destination on ``finish()``.
+public final class SafetensorsWriter {
+    /// A tensor to be written: its name, stored dtype (F32, F16 or BF16) and shape.
+    public struct Entry: Sendable {
+        /// The tensor's name.
+        public var name: String
+        /// The dtype stored in the file (values are given as float32 and narrowed).
+        public var dtype: SafetensorsDType
+        /// The shape.
+        public var shape: [Int]
+
+        /// Declares a tensor.
+        public init(name: String, dtype: SafetensorsDType = .f32, shape: [Int]) {
+            self.name = name
+            self.dtype = dtype
+            self.shape = shape
+        }
+    }
+
+    private let output: AtomicOutput
+    private let handle: FileHandle
+    private let layout: [String: (entry: Entry, offset: Int)]
+    private let dataStart: Int
+    private var pending: Set<String>
+
+    /// Creates the temporary file and writes the header for `entries`.
+    public init(path: String, entries: [Entry], metadata: [String: String] = [:], options: WriteOptions = WriteOptions()) throws(InteropError) {
+        let names = entries.map(\.name)
+        guard Set(names).count == names.count, !names.contains("__metadata__") else {
+            throw .malformedSafetensors(path: path, problem: "tensor names must be unique and not \"__metadata__\"")
+        }
+        for entry in entries where !entry.dtype.isWritable || entry.shape.contains(where: { $0 < 0 }) {
+            throw .malformedSafetensors(path: path, problem: "cannot write tensor \"\(entry.name)\" as \(entry.dtype.rawValue) \(entry.shape); adaptool writes F32, F16 or BF16")
+        }
+        var members: [(key: String, value: JSONValue)] = []
+        if !metadata.isEmpty {
+            members.append(("__metadata__", .object(metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+        }
+        var layout: [String: (entry: Entry, offset: Int)] = [:]
+        var offset = 0
+        for entry in entries.sorted(by: { $0.name < $1.name }) {
+            let size = entry.shape.reduce(1, *) * entry.dtype.bitsPerElement / 8
+            members.append((entry.name, .object([
+                ("dtype", .string(entry.dtype.rawValue)),
+                ("shape", .array(entry.shape.map { .number(Double($0)) })),
+                ("data_offsets", .array([.number(Double(offset)), .number(Double(offset + size))])),
+            ])))
+            layout[entry.name] = (entry, offset)
+            offset += size
+        }
+        var header = Array(JSONValue.object(members).serialized.utf8)
+        header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8))
+        let output = try InteropError.wrapping { () throws(FormatError) in try AtomicOutput(destination: path, overwrite: options.overwrite) }
+        guard FileManager.default.createFile(atPath: output.temporaryPath, contents: nil),
+              let handle = FileHandle(forWritingAtPath: output.temporaryPath) else {
+            throw .format(.io(path: path, problem: "cannot create \(output.temporaryPath)"))
+        }
+        self.output = output
+        self.handle = handle
+        self.layout = layout
+        self.dataStart = 8 + header.count
+        self.pending = Set(names)
+        var prefix = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) }
+        prefix.append(contentsOf: header)
+        try perform("write the header") { try handle.write(contentsOf: prefix) }
+        try perform("reserve the data buffer") { try handle.truncate(atOffset: UInt64(dataStart + offset)) }
+    }
+
+    /// Writes tensor `name` (declared in the entries) from float32 `values` in row-major order.
+    public func write(_ name: String, values: [Float]) throws(InteropError) {
+        guard let (entry, offset) = layout[name], pending.contains(name) else {
+            throw .malformedSafetensors(path: output.destination, problem: "tensor \"\(name)\" was not declared or was already written")
+        }
+        guard values.count == entry.shape.reduce(1, *) else {
+            throw .badShape(path: output.destination, tensor: name, shape: [values.count], expected: "\(entry.shape) (\(entry.shape.reduce(1, *)) values)")
+        }
+        let position = dataStart + offset
+        let written: Bool
+        switch entry.dtype {
+        case .f16: written = values.map { HalfPrecision.half(from: $0).littleEndian }.withUnsafeBytes { writeAll($0, at: position) }
+        case .bf16: written = values.map { HalfPrecision.bfloat16(from: $0).littleEndian }.withUnsafeBytes { writeAll($0, at: position) }
+        default:
+            #if _endian(little)
+            written = values.withUnsafeBytes { writeAll($0, at: position) }
+            #else
+            written = values.map { $0.bitPattern.littleEndian }.withUnsafeBytes { writeAll($0, at: position) }
+            #endif
+        }
+        guard written else {
+            throw .format(.io(path: output.destination, problem: "cannot write tensor \"\(name)\": \(String(cString: strerror(errno)))"))
+        }
+        pending.remove(name)
+    }
+
+    /// Checks every tensor was written, closes the file and moves it into place.
+    public func finish() throws(InteropError) {
+        if let missing = pending.sorted().first {
+            throw .missingTensor(path: output.destination, tensor: missing, expected: "every declared tensor to be written")
+        }
+        try perform("close the file") { try handle.close() }
+        try InteropError.wrapping { () throws(FormatError) in try output.commit() }
+    }
+
+    private func perform(_ action: String, _ body: () throws -> Void) throws(InteropError) {
+        do { try body() } catch { throw .format(.io(path: output.destination, problem: "cannot \(action): \(error.localizedDescription)")) }
+    }
+
+    /// pwrite(2) until every byte of `bytes` is at `offset`; false on an error (errno says which).
+    private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var done = 0
+        while done < bytes.count {
+            let count = pwrite(handle.fileDescriptor, base + done, bytes.count - done, off_t(offset + done))
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { return false }
+            done += count
+        }
+        return true
+    }
+}
+
+extension SafetensorsWriter {
+    /// Writes `tensors` (name, shape, float32 values) to `path` in one go, stored as `dtype`.
+    public static func write(_ tensors: [(name: String, shape: [Int], values: [Float])], metadata: [String: String] = [:],
+                             dtype: SafetensorsDType = .f32, to path: String, options: WriteOptions = WriteOptions()) throws(InteropError) {
+        let writer = try SafetensorsWriter(path: path, entries: tensors.map { Entry(name: $0.name, dtype: dtype, shape: $0.shape) },
+                                           metadata: metadata, options: options)
+        for tensor in tensors { try writer.write(tensor.name, values: tensor.values) }
+        try writer.finish()
+    }
+}
