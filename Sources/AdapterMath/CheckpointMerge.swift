@@ -27,13 +27,7 @@ public enum CheckpointMerge {
     /// result) leaves no output file behind.
     public static func merge(base basePath: String, adapters: [WeightedAdapter], output: String,
                              options: WriteOptions = WriteOptions(), ignoreFingerprint: Bool = false) throws -> MergeSummary {
-        try requireDistinct(output: output, inputs: [basePath] + adapters.map(\.label))
-        let file = try CheckpointFile(path: basePath)
-        try AdapterMerge.validate(adapters, baseFingerprint: file.storedFingerprint, shapes: file.layerShapes, ignoreFingerprint: ignoreFingerprint)
-        let provenance = makeProvenance("merge", input: file, adapters: adapters)
-        return try stream(file, output: output, options: options, provenance: provenance, adapters: adapters) { layer throws(MergeError) in
-            try AdapterMerge.fold(&layer, adapters, sign: 1)
-        }
+        try run("merge", input: basePath, adapters: adapters, output: output, options: options, ignoreFingerprint: ignoreFingerprint, sign: 1)
     }
 
     /// Removes LoRA `adapters` from the merged checkpoint at `mergedPath` (W = W' − s · scaling · B · A).
@@ -44,12 +38,18 @@ public enum CheckpointMerge {
     public static func unmerge(merged mergedPath: String, adapters: [WeightedAdapter], output: String,
                                options: WriteOptions = WriteOptions()) throws -> MergeSummary {
         if adapters.contains(where: { $0.adapter.method == .dora }) { throw MergeError.notInvertible(reason: AdapterMerge.doraNotInvertibleReason) }
-        try requireDistinct(output: output, inputs: [mergedPath] + adapters.map(\.label))
-        let file = try CheckpointFile(path: mergedPath)
-        try AdapterMerge.validate(adapters, baseFingerprint: file.storedFingerprint, shapes: file.layerShapes, ignoreFingerprint: true)
-        let provenance = makeProvenance("unmerge", input: file, adapters: adapters)
+        return try run("unmerge", input: mergedPath, adapters: adapters, output: output, options: options, ignoreFingerprint: true, sign: -1)
+    }
+
+    /// Validates everything, then streams `input` to `output` folding the adapters in with `sign`.
+    private static func run(_ operation: String, input: String, adapters: [WeightedAdapter], output: String, options: WriteOptions,
+                            ignoreFingerprint: Bool, sign: Double) throws -> MergeSummary {
+        try requireDistinct(output: output, inputs: [input] + adapters.map(\.label))
+        let file = try CheckpointFile(path: input)
+        try AdapterMerge.validate(adapters, baseFingerprint: file.storedFingerprint, shapes: file.layerShapes, ignoreFingerprint: ignoreFingerprint)
+        let provenance = makeProvenance(operation, input: file, adapters: adapters)
         return try stream(file, output: output, options: options, provenance: provenance, adapters: adapters) { layer throws(MergeError) in
-            try AdapterMerge.fold(&layer, adapters, sign: -1)
+            try AdapterMerge.fold(&layer, adapters, sign: sign)
         }
     }
 
