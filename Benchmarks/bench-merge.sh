@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Merge throughput and memory: adaptool merge (LoRA, DoRA) of a 1 GiB float32 checkpoint
 # (16 layers of 4096 × 4096) next to cp of the same file in the same run.
+# Peers in the same run: cp (the issue's yardstick), cat > (the same copy through user space) and
+# SHA-256 of the file (openssl; hashing every byte once, as the output fingerprint requires).
 # Targets (issue #3): merge wall time within 2× of cp; peak RSS under 3× the largest layer (~200 MB).
 # Env: ADAPTOOL_BIN (release binary), BENCH_DIR (scratch), MERGE_LAYERS / MERGE_SIZE to shrink it.
 set -euo pipefail
@@ -48,6 +50,14 @@ measure() {
 
 results=()
 results+=("$(measure cp cp "$BASE" "$OUT")")
+# Floors of what merge must do beyond cp's in-kernel copy: copy through user space, and SHA-256
+# of every weight (the output's fingerprint).
+results+=("$(measure cat sh -c "cat '$BASE' > '$OUT'")")
+if command -v openssl >/dev/null; then   # BoringSSL-like SHA-NI code, as adaptool's swift-crypto uses
+  results+=("$(measure sha256 openssl dgst -sha256 "$BASE")")
+else
+  results+=("$(measure sha256 sha256sum "$BASE")")
+fi
 results+=("$(measure merge-lora "$BIN" merge "$BASE" "$DIR/merge-lora.h5" -o "$OUT")")
 results+=("$(measure merge-dora "$BIN" merge "$BASE" "$DIR/merge-dora.h5" -o "$OUT")")
 rm -f "$DIR/time.txt" "$DIR/stderr.txt"

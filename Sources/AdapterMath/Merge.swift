@@ -57,23 +57,29 @@ public enum AdapterMerge {
     /// Returns `layer` with every matching adapter layer folded in: W + Σ sᵢ · scalingᵢ · Bᵢ · Aᵢ
     /// for LoRA, m ⊙ V / ‖V‖ for DoRA, accumulated in float64 and rounded once to float32.
     public static func merge(_ layer: Layer, with adapters: [WeightedAdapter]) throws(MergeError) -> Layer {
-        try fold(layer, adapters, sign: 1)
+        var result = layer
+        try fold(&result, adapters, sign: 1)
+        return result
     }
 
     /// Returns `layer` with LoRA adapters' updates removed: W = W' − Σ sᵢ · scalingᵢ · Bᵢ · Aᵢ.
     /// DoRA is refused (``MergeError/notInvertible(reason:)``): see ``doraNotInvertibleReason``.
     public static func unmerge(_ layer: Layer, removing adapters: [WeightedAdapter]) throws(MergeError) -> Layer {
-        if adapters.contains(where: { $0.adapter.method == .dora }) { throw .notInvertible(reason: doraNotInvertibleReason) }
-        return try fold(layer, adapters, sign: -1)
+        var result = layer
+        try fold(&result, adapters, sign: -1)
+        return result
     }
 
     /// Why a DoRA merge cannot be undone.
     public static let doraNotInvertibleReason =
         "a DoRA merge cannot be undone: W' = m ⊙ V/‖V‖ keeps only V's direction, and recovering W = V − scaling·B·A needs the norms ‖V‖ of the original base, which the merged checkpoint no longer holds; keep the base checkpoint instead"
 
-    private static func fold(_ layer: Layer, _ adapters: [WeightedAdapter], sign: Double) throws(MergeError) -> Layer {
+    /// Folds the adapters' updates into `layer` in place (`sign` −1 removes LoRA updates), so a
+    /// streaming caller that owns the layer's storage never copies it.
+    static func fold(_ layer: inout Layer, _ adapters: [WeightedAdapter], sign: Double) throws(MergeError) {
+        if sign < 0, adapters.contains(where: { $0.adapter.method == .dora }) { throw .notInvertible(reason: doraNotInvertibleReason) }
         let parts = adapters.compactMap { entry in entry.adapter.layer(named: layer.name).map { (entry, $0) } }
-        if parts.isEmpty { return layer }
+        if parts.isEmpty { return }
         if parts.count > 1, parts.contains(where: { $0.0.adapter.method == .dora }) { throw .doraCombined(count: parts.count) }
         let terms = parts.map { LowRankTerm(coefficient: sign * $0.0.weight * $0.1.scaling, factors: $0.1) }
         var magnitude: (values: [Float], axis: NormAxis)?
@@ -83,9 +89,7 @@ public enum AdapterMerge {
             }
             magnitude = (values, axis)
         }
-        var result = layer
-        try MergeKernel.fold(&result.weight, layer: layer.name, terms: terms, magnitude: magnitude)
-        return result
+        try MergeKernel.fold(&layer.weight, layer: layer.name, terms: terms, magnitude: magnitude)
     }
 }
 

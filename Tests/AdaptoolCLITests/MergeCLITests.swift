@@ -27,6 +27,9 @@ import Testing
         let expected = try base.merged(with: [WeightedAdapter(lora, weight: 0.5)], baseFingerprint: base.computeFingerprint())
         #expect(try Checkpoint.read(from: dir.file("m.h5")).layers == expected.layers)
         #expect(result.stdout.contains("fingerprint \(expected.computeFingerprint())"))
+        let compressed = try run(["merge", dir.file("base.h5"), dir.file("lora.h5"), "-o", dir.file("c.h5"), "--scale", "0.5", "--compress"])
+        #expect(compressed.status == 0, "\(compressed.stderr)")
+        #expect(try Checkpoint.read(from: dir.file("c.h5")).layers == expected.layers)
     }
 
     @Test func mergeMatchesAnIndependentNumpyMerge() throws {

@@ -14,7 +14,7 @@ public final class CheckpointFile {
     /// Every root attribute, for display.
     package let rootAttributes: [(name: String, value: HDF5AttributeValue)]
 
-    private let layersGroup: HDF5Group
+    let layersGroup: HDF5Group
 
     /// Opens and validates `path`, reading metadata only.
     public init(path: String) throws(FormatError) {

@@ -2,5 +2,5 @@ import AdapterKit
 import ArgumentParser
 
 // The library's enums parsed from their raw values (`--method lora|dora`, `--norm-axis output|input`).
-extension AdapterMethod: @retroactive ExpressibleByArgument {}
-extension NormAxis: @retroactive ExpressibleByArgument {}
+extension AdapterMethod: ExpressibleByArgument {}
+extension NormAxis: ExpressibleByArgument {}

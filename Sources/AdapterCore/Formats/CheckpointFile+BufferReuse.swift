@@ -1,0 +1,21 @@
+extension CheckpointFile {
+    /// Reads one layer like ``readLayer(_:)``, but into the storage of `buffer` when it already has
+    /// the weight's element count, so a streaming pass over equally sized layers allocates (and
+    /// page-faults) its weight buffers once instead of once per layer. `buffer` is left empty; hand
+    /// the storage back afterwards with `buffer = layer.weight.values` once the layer is dropped.
+    public func readLayer(_ name: String, reusing buffer: inout [Float]) throws(FormatError) -> Layer {
+        guard let index = layerNames.firstIndex(of: name) else { return try readLayer(name) }
+        let shape = datasets[index].weight.shape
+        var values = buffer
+        buffer = []
+        if values.count != shape[0] * shape[1] { values = [Float](repeating: 0, count: shape[0] * shape[1]) }
+        let bias = try FormatError.wrapping { () throws(HDF5Error) in
+            let group = try layersGroup.openGroup(name)
+            try values.withUnsafeMutableBufferPointer { pointer throws(HDF5Error) in
+                try group.openDataset("weight").readRows(0, count: shape[0], into: pointer)
+            }
+            return try group.openDataset("bias").readFloats()
+        }
+        return Layer(name: name, weight: Matrix(rows: shape[0], columns: shape[1], values: values), bias: bias)
+    }
+}
