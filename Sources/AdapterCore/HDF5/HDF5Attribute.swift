@@ -86,6 +86,8 @@ extension HDF5AttributeHolder {
         defer { H5Tclose(memType) }
         H5Tset_cset(memType, H5T_CSET_UTF8)
         if H5Tis_variable_str(fileType) > 0 {
+            // HDF5 1.10 trusts the heap references of variable-length strings; check them first.
+            try HDF5HeapCheck(file: file).checkAttributes(of: objectID)
             H5Tset_size(memType, adaptool_H5T_VARIABLE())
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             try HDF5Call.check(H5Aread(attr, memType, &pointers), "reading \(context)")

@@ -1,0 +1,238 @@
+import CHDF5
+import Foundation
+
+/// A pre-check of variable-length attribute data, run before HDF5 1.10 is allowed to read it.
+///
+/// Variable-length strings live in "global heap" collections; an attribute stores, per string,
+/// `(length, collection address, object index)`. HDF5 1.10's `H5HG_read` trusts those references:
+/// the corruption sweep (Tests/AdaptoolCLITests/InspectCLITests.swift) found flipped bytes in a heap
+/// collection or a reference that made it read out of bounds (SIGSEGV) or loop for ever. So before a
+/// variable-length attribute of an object is read, this parses the object's header (format v1 or
+/// v2, following continuation chunks), finds its attribute messages, and checks that every
+/// reference names an intact collection in the file holding an object of exactly that length.
+/// Layouts it cannot interpret (shared datatypes, dense attribute storage) are left to HDF5.
+struct HDF5HeapCheck {
+    private let bytes: FileBytes
+    private let sizeOfOffsets: Int
+    private let sizeOfLengths: Int
+    private let base: UInt64
+    private let context: String
+
+    /// Prepares to check objects of `file` (reads its offset sizes and user-block size).
+    init(file: HDF5File) throws(HDF5Error) {
+        context = "checking \"\(file.path)\""
+        let fcpl = try HDF5Call.checkID(H5Fget_create_plist(file.handle.id), context)
+        defer { H5Pclose(fcpl) }
+        var offsets = 0, lengths = 0
+        var userBlock: hsize_t = 0
+        try HDF5Call.check(H5Pget_sizes(fcpl, &offsets, &lengths), context)
+        try HDF5Call.check(H5Pget_userblock(fcpl, &userBlock), context)
+        guard [2, 4, 8].contains(offsets), [2, 4, 8].contains(lengths) else {
+            throw HDF5Error(operation: context, detail: "offset size \(offsets) / length size \(lengths) is not supported")
+        }
+        guard let bytes = FileBytes(path: file.path) else { throw HDF5Error(operation: context, detail: "cannot read the file") }
+        self.bytes = bytes
+        sizeOfOffsets = offsets
+        sizeOfLengths = lengths
+        base = UInt64(userBlock)
+    }
+
+    /// Checks every variable-length reference in the attributes of the object `objectID`.
+    func checkAttributes(of objectID: hid_t) throws(HDF5Error) {
+        var info = H5O_info_t()
+        try HDF5Call.check(H5Oget_info2(objectID, &info, H5O_INFO_BASIC), context)
+        for message in try attributeMessages(header: UInt64(info.addr)) { try checkAttribute(message) }
+    }
+
+    private func corrupt(_ what: String) -> HDF5Error {
+        HDF5Error(operation: context, detail: "corrupt file: \(what); refusing to let HDF5 read it")
+    }
+
+    // MARK: Object headers
+
+    /// The attribute messages (type 0x000C) of the object header at `header`, across continuation chunks.
+    private func attributeMessages(header: UInt64) throws(HDF5Error) -> [ArraySlice<UInt8>] {
+        let start = base &+ header
+        var found: [ArraySlice<UInt8>] = []
+        var chunks: [(start: UInt64, length: UInt64)] = []
+        let isVersion2 = bytes.slice(start, 4).map { Array($0) == Array("OHDR".utf8) } ?? false
+        if isVersion2 {
+            guard let head = bytes.slice(start, 6) else { throw corrupt("object header out of the file") }
+            let flags = head[head.startIndex + 5]
+            var cursor = start + 6 + (flags & 0x20 != 0 ? 16 : 0) + (flags & 0x10 != 0 ? 4 : 0)
+            let width = 1 << Int(flags & 0x03)
+            guard let size = bytes.unsigned(cursor, width) else { throw corrupt("object header out of the file") }
+            cursor += UInt64(width)
+            chunks.append((cursor, size))
+            try walkChunks(&chunks, version2: true, creationOrder: flags & 0x04 != 0, into: &found)
+        } else {
+            guard let head = bytes.slice(start, 16), head[head.startIndex] == 1,
+                  let size = bytes.unsigned(start + 8, 4) else { throw corrupt("object header at \(header) is unreadable") }
+            chunks.append((start + 16, size))
+            try walkChunks(&chunks, version2: false, creationOrder: false, into: &found)
+        }
+        return found
+    }
+
+    /// Limits that keep a hostile header from making the walk long.
+    private static let maxChunks = 64
+    private static let maxMessages = 4096
+
+    private func walkChunks(_ chunks: inout [(start: UInt64, length: UInt64)], version2: Bool, creationOrder: Bool,
+                            into found: inout [ArraySlice<UInt8>]) throws(HDF5Error) {
+        var index = 0, messages = 0
+        while index < chunks.count {
+            guard index < Self.maxChunks else { throw corrupt("too many object header chunks") }
+            var (cursor, end) = (chunks[index].start, chunks[index].start &+ chunks[index].length)
+            if version2 && index > 0 {
+                // A v2 continuation chunk is "OCHK", messages, then a 4-byte checksum.
+                guard chunks[index].length >= 8, bytes.slice(cursor, 4).map({ Array($0) == Array("OCHK".utf8) }) == true else {
+                    throw corrupt("object header continuation chunk")
+                }
+                cursor += 4
+                end -= 4
+            }
+            guard end >= cursor, end <= bytes.count else { throw corrupt("object header chunk out of the file") }
+            let headerSize: UInt64 = version2 ? (creationOrder ? 6 : 4) : 8
+            while cursor + headerSize <= end {
+                messages += 1
+                guard messages <= Self.maxMessages else { throw corrupt("too many object header messages") }
+                let type = version2 ? bytes.unsigned(cursor, 1) : bytes.unsigned(cursor, 2)
+                guard let type, let size = bytes.unsigned(cursor + (version2 ? 1 : 2), 2) else { throw corrupt("object header message") }
+                let body = cursor + headerSize
+                guard body + size <= end, let data = bytes.slice(body, Int(size)) else {
+                    throw corrupt("object header message runs past its chunk")
+                }
+                if type == 0x0C { found.append(data) }
+                if type == 0x10 {
+                    guard let address = read(data, 0, sizeOfOffsets), let chunkLength = read(data, sizeOfOffsets, sizeOfLengths) else {
+                        throw corrupt("object header continuation")
+                    }
+                    chunks.append((base &+ address, chunkLength))
+                }
+                cursor = body + size
+            }
+            index += 1
+        }
+    }
+
+    // MARK: Attribute messages
+
+    private func checkAttribute(_ message: ArraySlice<UInt8>) throws(HDF5Error) {
+        guard let version = read(message, 0, 1), let flags = read(message, 1, 1),
+              let nameSize = read(message, 2, 2), let typeSize = read(message, 4, 2), let spaceSize = read(message, 6, 2) else {
+            throw corrupt("attribute message too short")
+        }
+        // Shared datatypes or dataspaces live elsewhere: leave them to HDF5.
+        if flags & 0x03 != 0 { return }
+        func padded(_ size: UInt64) -> Int { Int(version == 1 ? (size + 7) & ~7 : size) }
+        let typeStart = (version == 3 ? 9 : 8) + padded(nameSize)
+        let spaceStart = typeStart + padded(typeSize)
+        let dataStart = spaceStart + padded(spaceSize)
+        guard [1, 2, 3].contains(version), dataStart <= message.count,
+              let typeClass = read(message, typeStart, 1) else { throw corrupt("attribute message is inconsistent") }
+        guard typeClass & 0x0F == 9 else { return }  // only variable-length types use the global heap
+        let isString = (read(message, typeStart + 1, 1) ?? 0) & 0x0F == 1
+        let baseSize = read(message, typeStart + 8 + 4, 4) ?? 0
+        guard let count = try elementCount(message, spaceStart) else { return }
+        let referenceSize = 4 + sizeOfOffsets + 4
+        guard count <= UInt64(message.count), dataStart + Int(count) * referenceSize <= message.count else {
+            throw corrupt("attribute data shorter than its dataspace")
+        }
+        for element in 0..<Int(count) {
+            let offset = dataStart + element * referenceSize
+            guard let length = read(message, offset, 4), let address = read(message, offset + 4, sizeOfOffsets),
+                  let objectIndex = read(message, offset + 4 + sizeOfOffsets, 4) else { throw corrupt("attribute data") }
+            if length == 0 && (address == 0 || objectIndex == 0) { continue }
+            let objectSize = try heapObjectSize(collection: address, index: objectIndex)
+            let expected = length * (isString ? 1 : baseSize)
+            guard objectSize == expected else {
+                throw corrupt("a variable-length value claims \(expected) bytes but its heap object holds \(objectSize)")
+            }
+        }
+    }
+
+    /// Elements in the dataspace message at `start` (nil for forms this check does not know).
+    private func elementCount(_ message: ArraySlice<UInt8>, _ start: Int) throws(HDF5Error) -> UInt64? {
+        guard let version = read(message, start, 1), let rank = read(message, start + 1, 1) else { throw corrupt("dataspace") }
+        if version == 2, read(message, start + 3, 1) == 2 { return 0 }  // null dataspace
+        let dims = start + (version == 1 ? 8 : 4)
+        guard version == 1 || version == 2, rank <= 32 else { return nil }
+        var count: UInt64 = 1
+        for axis in 0..<Int(rank) {
+            guard let dimension = read(message, dims + axis * sizeOfLengths, sizeOfLengths) else { throw corrupt("dataspace") }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { throw corrupt("dataspace too large") }
+            count = product
+        }
+        return count
+    }
+
+    // MARK: Global heap
+
+    /// The size of object `index` in the global heap collection at `collection`, after checking that
+    /// the whole collection parses within its bounds (HDF5 parses all of it when loading it).
+    private func heapObjectSize(collection: UInt64, index: UInt64) throws(HDF5Error) -> UInt64 {
+        let start = base &+ collection
+        guard let head = bytes.slice(start, 8 + sizeOfLengths), Array(head.prefix(4)) == Array("GCOL".utf8),
+              head[head.startIndex + 4] == 1, let size = bytes.unsigned(start + 8, sizeOfLengths) else {
+            throw corrupt("a variable-length value points at \(collection), which is not a global heap collection")
+        }
+        // HDF5 collections are at least 4 KiB; the upper bound keeps hostile sizes from mattering.
+        guard size >= 4096, size <= 1 << 30, start + size <= bytes.count else { throw corrupt("global heap collection size \(size)") }
+        let end = start + size
+        let objectHeader = UInt64(8 + sizeOfLengths)
+        var cursor = start + 8 + UInt64(sizeOfLengths)
+        var found: UInt64?
+        while cursor + objectHeader <= end {
+            guard let objectIndex = bytes.unsigned(cursor, 2), let objectSize = bytes.unsigned(cursor + 8, sizeOfLengths) else {
+                throw corrupt("global heap object")
+            }
+            if objectIndex == 0 { break }  // the free space: the rest of the collection
+            let next = cursor + objectHeader + ((objectSize + 7) & ~7)
+            guard objectSize <= size, next <= end else { throw corrupt("global heap object \(objectIndex) runs past its collection") }
+            if objectIndex == index { found = objectSize }
+            cursor = next
+        }
+        guard let found else { throw corrupt("a variable-length value names heap object \(index), which does not exist") }
+        return found
+    }
+
+    private func read(_ data: ArraySlice<UInt8>, _ offset: Int, _ width: Int) -> UInt64? {
+        guard offset >= 0, offset + width <= data.count else { return nil }
+        var value: UInt64 = 0
+        for byte in (0..<width).reversed() { value = value << 8 | UInt64(data[data.startIndex + offset + byte]) }
+        return value
+    }
+}
+
+/// A file's bytes, read on demand with `pread` (never mapped whole: files can be large).
+final class FileBytes {
+    private let descriptor: Int32
+    /// The file's size.
+    let count: UInt64
+
+    init?(path: String) {
+        descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { close(descriptor); return nil }
+        count = UInt64(status.st_size)
+    }
+
+    deinit { close(descriptor) }
+
+    /// `length` bytes at `offset`, or nil when they are not all in the file.
+    func slice(_ offset: UInt64, _ length: Int) -> ArraySlice<UInt8>? {
+        guard length >= 0, length <= 1 << 20, offset <= count, UInt64(length) <= count - offset else { return nil }
+        var buffer = [UInt8](repeating: 0, count: length)
+        let read = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, off_t(offset)) }
+        return read == length ? buffer[...] : nil
+    }
+
+    /// A little-endian unsigned integer of `width` bytes at `offset`.
+    func unsigned(_ offset: UInt64, _ width: Int) -> UInt64? {
+        guard let data = slice(offset, width) else { return nil }
+        return data.reversed().reduce(0) { $0 << 8 | UInt64($1) }
+    }
+}
