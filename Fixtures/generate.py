@@ -218,6 +218,7 @@ def main(folder):
     bad_checkpoint("bad_version.h5", "format_version 2 is not supported", attrs={"format_version": 2})
     bad_checkpoint("missing_attribute.h5", 'lacks the required attribute "activation"', drop=("activation",))
     bad_checkpoint("wrong_format.h5", 'not an adaptool.checkpoint file', attrs={"format": "something.else"})
+    invalid["wrong_format.h5"]["inspect_error"] = "not an adaptool checkpoint or adapter"
     bad_checkpoint("bad_architecture.h5", 'format v1 defines only "mlp"', attrs={"architecture": "cnn"})
     bad_checkpoint("bad_fingerprint_text.h5", "must be 64 lower-case hex digits", fp="ABC")
     bad_checkpoint("duplicate_layer_names.h5", "lists a layer more than once", attrs={"layer_names": ["fc1", "fc1"]})

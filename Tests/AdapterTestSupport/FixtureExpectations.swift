@@ -51,6 +51,8 @@ public struct FixtureExpectations: Decodable, Sendable {
         public var stage: String
         /// Text the error message must contain.
         public var error: String
+        /// What `adaptool inspect` says instead, when it differs from the library's error.
+        public var inspectError: String?
     }
 
     /// Valid fixtures by file name.

@@ -46,7 +46,9 @@ import AdapterTestSupport
         #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1 && lines[0].hasPrefix("adaptool: error: "), "\(result.stderr)")
-        #expect(result.stderr.contains(expected.error), "\(name): \(result.stderr)")
+        // inspect reads a file with an unknown format attribute as a foreign HDF5 file.
+        let text = expected.inspectError ?? expected.error
+        #expect(result.stderr.contains(text), "\(name): \(result.stderr)")
     }
 
     @Test func verifyReportsTheFailedCheckInJSONToo() throws {
@@ -59,7 +61,7 @@ import AdapterTestSupport
     }
 
     @Test func baseGivesTheShareOfParameters() throws {
-        let result = try Self.inspect(["adapter_dora_output.h5", "--base", "checkpoint.h5"].map(FixtureExpectations.path))
+        let result = try Self.inspect([FixtureExpectations.path("adapter_dora_output.h5"), "--base", FixtureExpectations.path("checkpoint.h5")])
         #expect(result.status == 0, "\(result.stderr)")
         // fc1: 2×12 + 8×2 + 8; fc2: 2×8 + 3×2 + 3 → 73 trainable of 131.
         #expect(result.stdout.contains("73 parameters, 55.725% of the base's 131"))

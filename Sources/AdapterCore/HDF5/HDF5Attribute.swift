@@ -31,6 +31,7 @@ extension HDF5AttributeHolder {
 
     /// The names of this object's attributes, in name order.
     package func attributeNames() throws(HDF5Error) -> [String] {
+        try checkAttributeMessages()
         let names = HDF5NameCollector()
         let unmanaged = Unmanaged.passRetained(names)
         defer { unmanaged.release() }
@@ -43,11 +44,19 @@ extension HDF5AttributeHolder {
         return names.list
     }
 
-    /// Whether an attribute called `name` exists.
+    /// Whether an attribute called `name` exists (in a file that passed ``checkAttributeMessages()``).
     package func hasAttribute(_ name: String) -> Bool { H5Aexists(objectID, name) > 0 }
+
+    /// Checks this object's attribute messages before HDF5 decodes them (see ``HDF5AttributeCheck``);
+    /// objects being written are trusted and skipped.
+    package func checkAttributeMessages() throws(HDF5Error) {
+        guard file.isReadOnly else { return }
+        try file.checkAttributes(of: objectID)
+    }
 
     /// Reads attribute `name`, or returns nil when it does not exist.
     package func attribute(_ name: String) throws(HDF5Error) -> HDF5AttributeValue? {
+        try checkAttributeMessages()
         guard hasAttribute(name) else { _ = HDF5Call.takeErrorStack(); return nil }
         let attr = try HDF5Call.checkID(H5Aopen(objectID, name, adaptool_H5P_DEFAULT()), "opening \(context(name))")
         defer { H5Aclose(attr) }
@@ -86,8 +95,6 @@ extension HDF5AttributeHolder {
         defer { H5Tclose(memType) }
         H5Tset_cset(memType, H5T_CSET_UTF8)
         if H5Tis_variable_str(fileType) > 0 {
-            // HDF5 1.10 trusts the heap references of variable-length strings; check them first.
-            try HDF5HeapCheck(file: file).checkAttributes(of: objectID)
             H5Tset_size(memType, adaptool_H5T_VARIABLE())
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             try HDF5Call.check(H5Aread(attr, memType, &pointers), "reading \(context)")

@@ -1,17 +1,18 @@
 import CHDF5
 import Foundation
 
-/// A pre-check of variable-length attribute data, run before HDF5 1.10 is allowed to read it.
+/// A pre-check of an object's attribute messages, run before HDF5 1.10 is allowed to touch them.
 ///
-/// Variable-length strings live in "global heap" collections; an attribute stores, per string,
-/// `(length, collection address, object index)`. HDF5 1.10's `H5HG_read` trusts those references:
-/// the corruption sweep (Tests/AdaptoolCLITests/InspectCLITests.swift) found flipped bytes in a heap
-/// collection or a reference that made it read out of bounds (SIGSEGV) or loop for ever. So before a
-/// variable-length attribute of an object is read, this parses the object's header (format v1 or
-/// v2, following continuation chunks), finds its attribute messages, and checks that every
-/// reference names an intact collection in the file holding an object of exactly that length.
-/// Layouts it cannot interpret (shared datatypes, dense attribute storage) are left to HDF5.
-struct HDF5HeapCheck {
+/// The corruption sweep (Tests/AdaptoolCLITests/InspectCLITests.swift) found three ways a few
+/// flipped bytes crash or hang HDF5 1.10.8: an attribute message that fails to decode makes
+/// `H5Aiterate2` free a NULL entry (SIGSEGV); and variable-length strings — stored in "global heap"
+/// collections, referenced per string as `(length, collection address, object index)` — are trusted
+/// by `H5HG_read`, which reads out of bounds or loops for ever on a damaged collection or reference.
+/// So this parses the object's header (format v1 or v2, following continuation chunks), checks that
+/// every attribute message is well formed (versions, sizes, data within the message), and that
+/// every variable-length reference names an intact collection holding an object of exactly that
+/// length. Layouts it cannot interpret (shared datatypes, dense attribute storage) are left to HDF5.
+struct HDF5AttributeCheck {
     private let bytes: FileBytes
     private let sizeOfOffsets: Int
     private let sizeOfLengths: Int
@@ -37,11 +38,15 @@ struct HDF5HeapCheck {
         base = UInt64(userBlock)
     }
 
-    /// Checks every variable-length reference in the attributes of the object `objectID`.
-    func checkAttributes(of objectID: hid_t) throws(HDF5Error) {
+    /// Checks every attribute message of the object `objectID` and the heap references they hold.
+    /// Returns the object's header address, so callers can skip objects already checked.
+    @discardableResult
+    func checkAttributes(of objectID: hid_t, skipping checked: Set<haddr_t> = []) throws(HDF5Error) -> haddr_t {
         var info = H5O_info_t()
         try HDF5Call.check(H5Oget_info2(objectID, &info, H5O_INFO_BASIC), context)
+        if checked.contains(info.addr) { return info.addr }
         for message in try attributeMessages(header: UInt64(info.addr)) { try checkAttribute(message) }
+        return info.addr
     }
 
     private func corrupt(_ what: String) -> HDF5Error {
@@ -123,22 +128,27 @@ struct HDF5HeapCheck {
               let nameSize = read(message, 2, 2), let typeSize = read(message, 4, 2), let spaceSize = read(message, 6, 2) else {
             throw corrupt("attribute message too short")
         }
+        guard [1, 2, 3].contains(version) else { throw corrupt("attribute message version \(version)") }
         // Shared datatypes or dataspaces live elsewhere: leave them to HDF5.
         if flags & 0x03 != 0 { return }
         func padded(_ size: UInt64) -> Int { Int(version == 1 ? (size + 7) & ~7 : size) }
-        let typeStart = (version == 3 ? 9 : 8) + padded(nameSize)
+        let nameStart = version == 3 ? 9 : 8
+        let typeStart = nameStart + padded(nameSize)
         let spaceStart = typeStart + padded(typeSize)
         let dataStart = spaceStart + padded(spaceSize)
-        guard [1, 2, 3].contains(version), dataStart <= message.count,
-              let typeClass = read(message, typeStart, 1) else { throw corrupt("attribute message is inconsistent") }
-        guard typeClass & 0x0F == 9 else { return }  // only variable-length types use the global heap
+        guard nameSize >= 1, typeSize >= 8, spaceSize >= 4, dataStart <= message.count,
+              read(message, nameStart + Int(nameSize) - 1, 1) == 0 else { throw corrupt("attribute message sizes are inconsistent") }
+        let elementSize = try datatypeSize(message, typeStart, end: typeStart + Int(typeSize), depth: 0)
+        guard let count = try elementCount(message, spaceStart) else { return }
+        let (dataSize, overflow) = count.multipliedReportingOverflow(by: elementSize)
+        guard !overflow, dataSize <= UInt64(message.count - dataStart) else {
+            throw corrupt("attribute data (\(count) × \(elementSize) bytes) is larger than its message")
+        }
+        guard let typeClass = read(message, typeStart, 1), typeClass & 0x0F == 9 else { return }
+        // Variable-length data lives in the global heap: check each reference.
         let isString = (read(message, typeStart + 1, 1) ?? 0) & 0x0F == 1
         let baseSize = read(message, typeStart + 8 + 4, 4) ?? 0
-        guard let count = try elementCount(message, spaceStart) else { return }
         let referenceSize = 4 + sizeOfOffsets + 4
-        guard count <= UInt64(message.count), dataStart + Int(count) * referenceSize <= message.count else {
-            throw corrupt("attribute data shorter than its dataspace")
-        }
         for element in 0..<Int(count) {
             let offset = dataStart + element * referenceSize
             guard let length = read(message, offset, 4), let address = read(message, offset + 4, sizeOfOffsets),
@@ -152,12 +162,34 @@ struct HDF5HeapCheck {
         }
     }
 
+    /// The element size of the datatype message at `start`, after checking its version, class and
+    /// size are ones HDF5 decodes (a vlen's base type is checked the same way).
+    private func datatypeSize(_ message: ArraySlice<UInt8>, _ start: Int, end: Int, depth: Int) throws(HDF5Error) -> UInt64 {
+        guard depth < 8, end <= message.count, start + 8 <= end, let classAndVersion = read(message, start, 1),
+              let size = read(message, start + 4, 4) else { throw corrupt("attribute datatype") }
+        let typeClass = classAndVersion & 0x0F, version = classAndVersion >> 4
+        guard (1...4).contains(version), typeClass <= 10 else { throw corrupt("attribute datatype class \(typeClass) version \(version)") }
+        switch typeClass {
+        case 0, 1, 4:  // fixed-point, floating-point, bitfield
+            guard (1...16).contains(size) else { throw corrupt("attribute number of \(size) bytes") }
+        case 9:  // variable-length: (length, heap address, index) on disk, then the base type
+            guard size == UInt64(4 + sizeOfOffsets + 4) else { throw corrupt("variable-length attribute of \(size) bytes") }
+            _ = try datatypeSize(message, start + 8, end: end, depth: depth + 1)
+        default:
+            guard (1...(1 << 16)).contains(size) else { throw corrupt("attribute element of \(size) bytes") }
+        }
+        return size
+    }
+
     /// Elements in the dataspace message at `start` (nil for forms this check does not know).
     private func elementCount(_ message: ArraySlice<UInt8>, _ start: Int) throws(HDF5Error) -> UInt64? {
         guard let version = read(message, start, 1), let rank = read(message, start + 1, 1) else { throw corrupt("dataspace") }
-        if version == 2, read(message, start + 3, 1) == 2 { return 0 }  // null dataspace
+        guard version == 1 || version == 2, rank <= 32 else { throw corrupt("attribute dataspace version \(version) rank \(rank)") }
+        if version == 2 {
+            guard let kind = read(message, start + 3, 1), kind <= 2 else { throw corrupt("attribute dataspace type") }
+            if kind == 2 { return 0 }  // null dataspace
+        }
         let dims = start + (version == 1 ? 8 : 4)
-        guard version == 1 || version == 2, rank <= 32 else { return nil }
         var count: UInt64 = 1
         for axis in 0..<Int(rank) {
             guard let dimension = read(message, dims + axis * sizeOfLengths, sizeOfLengths) else { throw corrupt("dataspace") }
