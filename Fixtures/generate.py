@@ -8,14 +8,14 @@ Writes valid files (checkpoints in float32/float64/float16/big-endian/compressed
 adapters), deliberately invalid files, and expected.json with the values and error texts the
 Swift conformance tests compare against.
 """
-import hashlib
 import json
 import os
-import struct
 import sys
 
 import h5py
 import numpy as np
+
+from fingerprint import fingerprint
 
 SIZES = [12, 8, 3]            # input 12 = 3·2·2, hidden 8, 3 classes
 NAMES = ["fc1", "fc2"]
@@ -23,18 +23,6 @@ INPUT_SHAPE = [3, 2, 2]
 CLASS_NAMES = ["cat", "dog", "ship"]
 MEAN = [0.49, 0.48, 0.45]
 STD = [0.25, 0.24, 0.26]
-
-
-def fingerprint(layers):
-    """spec/format.md §4: SHA-256 over u64le lengths, UTF-8 name, shapes, f32le weight and bias."""
-    h = hashlib.sha256()
-    for name, w, b in layers:
-        raw = name.encode("utf-8")
-        h.update(struct.pack("<Q", len(raw)) + raw)
-        h.update(struct.pack("<QQQ", w.shape[0], w.shape[1], b.shape[0]))
-        h.update(np.ascontiguousarray(w, dtype="<f4").tobytes())
-        h.update(np.ascontiguousarray(b, dtype="<f4").tobytes())
-    return h.hexdigest()
 
 
 def base_layers(seed=1):
