@@ -8,7 +8,7 @@ package final class HDF5File {
 
     /// Whether the file was opened read-only (an input, so untrusted).
     package let isReadOnly: Bool
-    private var checker: HDF5AttributeCheck?
+    private var checker: HDF5HeaderCheck?
     private var checkedObjects: Set<haddr_t> = []
 
     private init(path: String, id: hid_t, isReadOnly: Bool) {
@@ -17,12 +17,12 @@ package final class HDF5File {
         self.isReadOnly = isReadOnly
     }
 
-    /// Runs the attribute pre-check (``HDF5AttributeCheck``) on one object of this file, once.
-    func checkAttributes(of objectID: hid_t) throws(HDF5Error) {
-        let check: HDF5AttributeCheck
-        if let checker { check = checker } else { check = try HDF5AttributeCheck(file: self) }
+    /// Runs the header pre-check (``HDF5HeaderCheck``) on one object of this file, once.
+    func checkHeader(of objectID: hid_t) throws(HDF5Error) {
+        let check: HDF5HeaderCheck
+        if let checker { check = checker } else { check = try HDF5HeaderCheck(file: self) }
         checker = check
-        checkedObjects.insert(try check.checkAttributes(of: objectID, skipping: checkedObjects))
+        checkedObjects.insert(try check.checkHeader(of: objectID, skipping: checkedObjects))
     }
 
     /// Opens an existing file read-only. Files are never opened for writing once written.

@@ -1,18 +1,20 @@
 import CHDF5
 import Foundation
 
-/// A pre-check of an object's attribute messages, run before HDF5 1.10 is allowed to touch them.
+/// A pre-check of an object's header (attribute and link messages), run before HDF5 1.10 is allowed
+/// to decode it.
 ///
 /// The corruption sweep (Tests/AdaptoolCLITests/InspectCLITests.swift) found three ways a few
 /// flipped bytes crash or hang HDF5 1.10.8: an attribute message that fails to decode makes
-/// `H5Aiterate2` free a NULL entry (SIGSEGV); and variable-length strings — stored in "global heap"
+/// `H5Aiterate2` free a NULL entry (SIGSEGV), a damaged link message does the same to `H5Literate`;
+/// and variable-length strings — stored in "global heap"
 /// collections, referenced per string as `(length, collection address, object index)` — are trusted
 /// by `H5HG_read`, which reads out of bounds or loops for ever on a damaged collection or reference.
 /// So this parses the object's header (format v1 or v2, following continuation chunks), checks that
-/// every attribute message is well formed (versions, sizes, data within the message), and that
+/// every link message and every attribute message is well formed (versions, sizes, data within the message), and that
 /// every variable-length reference names an intact collection holding an object of exactly that
 /// length. Layouts it cannot interpret (shared datatypes, dense attribute storage) are left to HDF5.
-struct HDF5AttributeCheck {
+struct HDF5HeaderCheck {
     private let bytes: FileBytes
     private let sizeOfOffsets: Int
     private let sizeOfLengths: Int
@@ -38,15 +40,59 @@ struct HDF5AttributeCheck {
         base = UInt64(userBlock)
     }
 
-    /// Checks every attribute message of the object `objectID` and the heap references they hold.
-    /// Returns the object's header address, so callers can skip objects already checked.
+    /// Checks the link messages and attribute messages (with their heap references) of the object
+    /// `objectID`. Returns the object's header address, so callers can skip objects already checked.
     @discardableResult
-    func checkAttributes(of objectID: hid_t, skipping checked: Set<haddr_t> = []) throws(HDF5Error) -> haddr_t {
+    func checkHeader(of objectID: hid_t, skipping checked: Set<haddr_t> = []) throws(HDF5Error) -> haddr_t {
         var info = H5O_info_t()
         try HDF5Call.check(H5Oget_info2(objectID, &info, H5O_INFO_BASIC), context)
         if checked.contains(info.addr) { return info.addr }
-        for message in try attributeMessages(header: UInt64(info.addr)) { try checkAttribute(message) }
+        for message in try messages(header: UInt64(info.addr)) {
+            switch message.type {
+            case Self.attributeMessage:
+                // Shared attribute messages need the file's shared-message table; HDF5 mis-handles damaged ones.
+                guard message.flags & 0x02 == 0 else { throw corrupt("a shared attribute message (not supported)") }
+                try checkAttribute(message.data)
+            case Self.linkMessage:
+                try checkLink(message.data)
+            default:
+                break
+            }
+        }
         return info.addr
+    }
+
+    private static let linkMessage: UInt64 = 0x06
+    private static let attributeMessage: UInt64 = 0x0C
+
+    /// A link message (spec: HDF5 file format, "Link Message"): version 1, a known link type, a
+    /// name and a value that fit the message.
+    private func checkLink(_ message: ArraySlice<UInt8>) throws(HDF5Error) {
+        guard read(message, 0, 1) == 1, let flags = read(message, 1, 1) else { throw corrupt("link message version") }
+        var offset = 2
+        var linkType: UInt64 = 0
+        if flags & 0x08 != 0 {
+            guard let type = read(message, offset, 1), [0, 1, 64].contains(type) else { throw corrupt("link message type") }
+            linkType = type
+            offset += 1
+        }
+        if flags & 0x04 != 0 { offset += 8 }
+        if flags & 0x10 != 0 {
+            guard let charset = read(message, offset, 1), charset <= 1 else { throw corrupt("link name character set") }
+            offset += 1
+        }
+        let lengthWidth = 1 << Int(flags & 0x03)
+        guard let nameLength = read(message, offset, lengthWidth), nameLength >= 1, nameLength <= UInt64(message.count) else {
+            throw corrupt("link name length")
+        }
+        offset += lengthWidth + Int(nameLength)
+        switch linkType {
+        case 0:
+            guard offset + sizeOfOffsets <= message.count else { throw corrupt("hard link runs past its message") }
+        default:
+            guard let valueLength = read(message, offset, 2), offset + 2 + Int(valueLength) <= message.count,
+                  linkType == 1 || valueLength >= 3 else { throw corrupt("link value runs past its message") }
+        }
     }
 
     private func corrupt(_ what: String) -> HDF5Error {
@@ -55,10 +101,17 @@ struct HDF5AttributeCheck {
 
     // MARK: Object headers
 
-    /// The attribute messages (type 0x000C) of the object header at `header`, across continuation chunks.
-    private func attributeMessages(header: UInt64) throws(HDF5Error) -> [ArraySlice<UInt8>] {
+    /// One message of an object header.
+    private struct Message {
+        var type: UInt64
+        var flags: UInt64
+        var data: ArraySlice<UInt8>
+    }
+
+    /// The messages of the object header at `header`, across continuation chunks.
+    private func messages(header: UInt64) throws(HDF5Error) -> [Message] {
         let start = base &+ header
-        var found: [ArraySlice<UInt8>] = []
+        var found: [Message] = []
         var chunks: [(start: UInt64, length: UInt64)] = []
         let isVersion2 = bytes.slice(start, 4).map { Array($0) == Array("OHDR".utf8) } ?? false
         if isVersion2 {
@@ -84,7 +137,7 @@ struct HDF5AttributeCheck {
     private static let maxMessages = 4096
 
     private func walkChunks(_ chunks: inout [(start: UInt64, length: UInt64)], version2: Bool, creationOrder: Bool,
-                            into found: inout [ArraySlice<UInt8>]) throws(HDF5Error) {
+                            into found: inout [Message]) throws(HDF5Error) {
         var index = 0, messages = 0
         while index < chunks.count {
             guard index < Self.maxChunks else { throw corrupt("too many object header chunks") }
@@ -108,7 +161,8 @@ struct HDF5AttributeCheck {
                 guard body + size <= end, let data = bytes.slice(body, Int(size)) else {
                     throw corrupt("object header message runs past its chunk")
                 }
-                if type == 0x0C { found.append(data) }
+                let flags = bytes.unsigned(cursor + (version2 ? 3 : 4), 1) ?? 0
+                found.append(Message(type: type, flags: flags, data: data))
                 if type == 0x10 {
                     guard let address = read(data, 0, sizeOfOffsets), let chunkLength = read(data, sizeOfOffsets, sizeOfLengths) else {
                         throw corrupt("object header continuation")
