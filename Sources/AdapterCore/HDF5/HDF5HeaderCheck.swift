@@ -55,6 +55,8 @@ struct HDF5HeaderCheck {
                 try checkAttribute(message.data)
             case Self.linkMessage:
                 try checkLink(message.data)
+            case Self.linkInfoMessage:
+                try checkLinkInfo(message.data)
             default:
                 break
             }
@@ -62,7 +64,25 @@ struct HDF5HeaderCheck {
         return info.addr
     }
 
+    private static let linkInfoMessage: UInt64 = 0x02
     private static let linkMessage: UInt64 = 0x06
+
+    /// A link info message (dense link storage): its fractal heap and B-tree addresses must be
+    /// undefined or point at structures with the right signatures (HDF5 1.10 read out of bounds on a
+    /// damaged B-tree address in the sweep).
+    private func checkLinkInfo(_ message: ArraySlice<UInt8>) throws(HDF5Error) {
+        guard read(message, 0, 1) == 0, let flags = read(message, 1, 1) else { throw corrupt("link info message version") }
+        var offset = 2 + (flags & 0x01 != 0 ? 8 : 0)
+        let undefined = sizeOfOffsets == 8 ? UInt64.max : (UInt64(1) << (8 * sizeOfOffsets)) - 1
+        for signature in ["FRHP", "BTHD"] + (flags & 0x02 != 0 ? ["BTHD"] : []) {
+            guard let address = read(message, offset, sizeOfOffsets) else { throw corrupt("link info message too short") }
+            offset += sizeOfOffsets
+            if address == undefined { continue }
+            guard bytes.slice(base &+ address, 4).map({ Array($0) == Array(signature.utf8) }) == true else {
+                throw corrupt("dense link storage points at \(address), which is not a \(signature) structure")
+            }
+        }
+    }
     private static let attributeMessage: UInt64 = 0x0C
 
     /// A link message (spec: HDF5 file format, "Link Message"): version 1, a known link type, a
