@@ -15,10 +15,10 @@ import Foundation
 /// every variable-length reference names an intact collection holding an object of exactly that
 /// length. Layouts it cannot interpret (shared datatypes, dense attribute storage) are left to HDF5.
 struct HDF5HeaderCheck {
-    private let bytes: FileBytes
-    private let sizeOfOffsets: Int
-    private let sizeOfLengths: Int
-    private let base: UInt64
+    let bytes: FileBytes
+    let sizeOfOffsets: Int
+    let sizeOfLengths: Int
+    let base: UInt64
     private let context: String
 
     /// Prepares to check objects of `file` (reads its offset sizes and user-block size).
@@ -57,6 +57,8 @@ struct HDF5HeaderCheck {
                 try checkLink(message.data)
             case Self.linkInfoMessage:
                 try checkLinkInfo(message.data)
+            case Self.attributeInfoMessage:
+                try checkDenseAttributes(message.data)
             default:
                 break
             }
@@ -65,6 +67,7 @@ struct HDF5HeaderCheck {
     }
 
     private static let linkInfoMessage: UInt64 = 0x02
+    private static let attributeInfoMessage: UInt64 = 0x15
     private static let linkMessage: UInt64 = 0x06
 
     /// A link info message (dense link storage): its fractal heap and B-tree addresses must be
@@ -115,7 +118,7 @@ struct HDF5HeaderCheck {
         }
     }
 
-    private func corrupt(_ what: String) -> HDF5Error {
+    func corrupt(_ what: String) -> HDF5Error {
         HDF5Error(operation: context, detail: "corrupt file: \(what); refusing to let HDF5 read it")
     }
 
@@ -197,14 +200,16 @@ struct HDF5HeaderCheck {
 
     // MARK: Attribute messages
 
-    private func checkAttribute(_ message: ArraySlice<UInt8>) throws(HDF5Error) {
+    /// Returns the message's encoded length when it can be computed (dense storage packs them).
+    @discardableResult
+    func checkAttribute(_ message: ArraySlice<UInt8>) throws(HDF5Error) -> Int? {
         guard let version = read(message, 0, 1), let flags = read(message, 1, 1),
               let nameSize = read(message, 2, 2), let typeSize = read(message, 4, 2), let spaceSize = read(message, 6, 2) else {
             throw corrupt("attribute message too short")
         }
         guard [1, 2, 3].contains(version) else { throw corrupt("attribute message version \(version)") }
         // Shared datatypes or dataspaces live elsewhere: leave them to HDF5.
-        if flags & 0x03 != 0 { return }
+        if flags & 0x03 != 0 { return nil }
         func padded(_ size: UInt64) -> Int { Int(version == 1 ? (size + 7) & ~7 : size) }
         let nameStart = version == 3 ? 9 : 8
         let typeStart = nameStart + padded(nameSize)
@@ -213,27 +218,29 @@ struct HDF5HeaderCheck {
         guard nameSize >= 1, typeSize >= 8, spaceSize >= 4, dataStart <= message.count,
               read(message, nameStart + Int(nameSize) - 1, 1) == 0 else { throw corrupt("attribute message sizes are inconsistent") }
         let elementSize = try datatypeSize(message, typeStart, end: typeStart + Int(typeSize), depth: 0)
-        guard let count = try elementCount(message, spaceStart) else { return }
+        guard let count = try elementCount(message, spaceStart) else { return nil }
         let (dataSize, overflow) = count.multipliedReportingOverflow(by: elementSize)
         guard !overflow, dataSize <= UInt64(message.count - dataStart) else {
             throw corrupt("attribute data (\(count) × \(elementSize) bytes) is larger than its message")
         }
-        guard let typeClass = read(message, typeStart, 1), typeClass & 0x0F == 9 else { return }
+        let length = dataStart + Int(dataSize)
+        guard let typeClass = read(message, typeStart, 1), typeClass & 0x0F == 9 else { return length }
         // Variable-length data lives in the global heap: check each reference.
         let isString = (read(message, typeStart + 1, 1) ?? 0) & 0x0F == 1
         let baseSize = read(message, typeStart + 8 + 4, 4) ?? 0
         let referenceSize = 4 + sizeOfOffsets + 4
         for element in 0..<Int(count) {
             let offset = dataStart + element * referenceSize
-            guard let length = read(message, offset, 4), let address = read(message, offset + 4, sizeOfOffsets),
+            guard let sequenceLength = read(message, offset, 4), let address = read(message, offset + 4, sizeOfOffsets),
                   let objectIndex = read(message, offset + 4 + sizeOfOffsets, 4) else { throw corrupt("attribute data") }
-            if length == 0 && (address == 0 || objectIndex == 0) { continue }
+            if sequenceLength == 0 && (address == 0 || objectIndex == 0) { continue }
             let objectSize = try heapObjectSize(collection: address, index: objectIndex)
-            let expected = length * (isString ? 1 : baseSize)
+            let expected = sequenceLength * (isString ? 1 : baseSize)
             guard objectSize == expected else {
                 throw corrupt("a variable-length value claims \(expected) bytes but its heap object holds \(objectSize)")
             }
         }
+        return length
     }
 
     /// The element size of the datatype message at `start`, after checking its version, class and
@@ -306,7 +313,7 @@ struct HDF5HeaderCheck {
         return found
     }
 
-    private func read(_ data: ArraySlice<UInt8>, _ offset: Int, _ width: Int) -> UInt64? {
+    func read(_ data: ArraySlice<UInt8>, _ offset: Int, _ width: Int) -> UInt64? {
         guard offset >= 0, offset + width <= data.count else { return nil }
         var value: UInt64 = 0
         for byte in (0..<width).reversed() { value = value << 8 | UInt64(data[data.startIndex + offset + byte]) }
