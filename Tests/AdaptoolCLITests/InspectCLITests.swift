@@ -87,6 +87,32 @@ import AdapterTestSupport
         }
     }
 
+    /// Flips that crashed or hung HDF5 1.10.8 before the header pre-check (HDF5HeaderCheck), one per
+    /// failure mode found by sweeps: each must now be refused as a corrupt file.
+    static let knownCrashers: [(fixture: String, flips: [(offset: Int, mask: UInt8)])] = [
+        ("checkpoint.h5", [(4585, 175), (2459, 128), (7440, 162)]),            // global heap object past its collection
+        ("checkpoint.h5", [(436, 153), (3030, 232), (1725, 184)]),             // heap reference to a missing object
+        ("checkpoint.h5", [(3679, 201), (2667, 232), (2336, 195)]),            // length mismatch: H5HG_read hang
+        ("checkpoint_compressed.h5", [(1816, 176)]),                           // attribute dataspace version: H5Aiterate2
+        ("checkpoint_compressed.h5", [(3588, 17), (292, 7), (1316, 27)]),      // shared flag on an attribute message
+        ("checkpoint_compressed.h5", [(2457, 9), (6738, 223)]),                // zero-size heap free space: endless loop
+        ("foreign.h5", [(1984, 67), (192, 11)]),                               // link message: H5Literate
+        ("checkpoint_libver_latest.h5", [(3447, 105), (2583, 228), (2882, 53)]),  // dense attribute storage
+    ]
+
+    @Test func knownHDF5CrashersAreRefused() throws {
+        let dir = try TemporaryDirectory()
+        for (index, crasher) in Self.knownCrashers.enumerated() {
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FixtureExpectations.path(crasher.fixture))))
+            for flip in crasher.flips { bytes[flip.offset] ^= flip.mask }
+            let path = dir.file("crasher-\(index).h5")
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let result = try Self.inspect(["--verify", path])
+            #expect(!result.crashed && result.status == 1, "\(crasher.fixture) \(crasher.flips): status \(result.status)")
+            #expect(result.stderr.hasPrefix("adaptool: error: ") && result.stderr.contains("corrupt file"), "\(result.stderr.prefix(200))")
+        }
+    }
+
     @Test func truncatedFilesNeverCrash() throws {
         let dir = try TemporaryDirectory()
         var failures: [String] = []

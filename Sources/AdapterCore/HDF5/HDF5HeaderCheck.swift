@@ -76,11 +76,10 @@ struct HDF5HeaderCheck {
     private func checkLinkInfo(_ message: ArraySlice<UInt8>) throws(HDF5Error) {
         guard read(message, 0, 1) == 0, let flags = read(message, 1, 1) else { throw corrupt("link info message version") }
         var offset = 2 + (flags & 0x01 != 0 ? 8 : 0)
-        let undefined = sizeOfOffsets == 8 ? UInt64.max : (UInt64(1) << (8 * sizeOfOffsets)) - 1
         for signature in ["FRHP", "BTHD"] + (flags & 0x02 != 0 ? ["BTHD"] : []) {
             guard let address = read(message, offset, sizeOfOffsets) else { throw corrupt("link info message too short") }
             offset += sizeOfOffsets
-            if address == undefined { continue }
+            if address == undefinedAddress { continue }
             guard bytes.slice(base &+ address, 4).map({ Array($0) == Array(signature.utf8) }) == true else {
                 throw corrupt("dense link storage points at \(address), which is not a \(signature) structure")
             }
