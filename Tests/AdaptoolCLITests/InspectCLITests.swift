@@ -98,6 +98,7 @@ import AdapterTestSupport
         ("checkpoint_compressed.h5", [(2457, 9), (6738, 223)]),                // zero-size heap free space: endless loop
         ("foreign.h5", [(1984, 67), (192, 11)]),                               // link message: H5Literate
         ("checkpoint_libver_latest.h5", [(3447, 105), (2583, 228), (2882, 53)]),  // dense attribute storage
+        ("checkpoint.h5", [(1672, 90)]),                                       // vlen base type HDF5 cannot decode
     ]
 
     @Test func knownHDF5CrashersAreRefused() throws {

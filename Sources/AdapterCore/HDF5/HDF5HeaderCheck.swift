@@ -254,7 +254,14 @@ struct HDF5HeaderCheck {
             guard (1...16).contains(size) else { throw corrupt("attribute number of \(size) bytes") }
         case 9:  // variable-length: (length, heap address, index) on disk, then the base type
             guard size == UInt64(4 + sizeOfOffsets + 4) else { throw corrupt("variable-length attribute of \(size) bytes") }
-            _ = try datatypeSize(message, start + 8, end: end, depth: depth + 1)
+            let baseSize = try datatypeSize(message, start + 8, end: end, depth: depth + 1)
+            // Strings are sequences of 1-byte characters; other sequences must be of plain numbers or
+            // strings (a damaged base type that HDF5 cannot decode crashes H5Aiterate2).
+            let isString = (read(message, start + 1, 1) ?? 0) & 0x0F == 1
+            let baseClass = (read(message, start + 8, 1) ?? 0xFF) & 0x0F
+            guard isString ? baseClass == 0 && baseSize == 1 : [0, 1, 3].contains(baseClass) else {
+                throw corrupt("variable-length attribute of base class \(baseClass)")
+            }
         default:
             guard (1...(1 << 16)).contains(size) else { throw corrupt("attribute element of \(size) bytes") }
         }
