@@ -101,6 +101,12 @@ import AdapterTestSupport
         ("checkpoint.h5", [(1672, 90)]),                                       // vlen base type HDF5 cannot decode
     ]
 
+    /// Flips that made adaptool's own Swift code trap (an out-of-range conversion): they must end cleanly.
+    static let knownTraps: [(fixture: String, flips: [(offset: Int, mask: UInt8)])] = [
+        ("adapter_dora_input.h5", [(8342, 247), (3663, 236), (8025, 195)]),  // storage size beyond Int.max
+        ("foreign.h5", [(909, 236), (6289, 132)]),
+    ]
+
     @Test func knownHDF5CrashersAreRefused() throws {
         let dir = try TemporaryDirectory()
         for (index, crasher) in Self.knownCrashers.enumerated() {
@@ -111,6 +117,19 @@ import AdapterTestSupport
             let result = try Self.inspect(["--verify", path])
             #expect(!result.crashed && result.status == 1, "\(crasher.fixture) \(crasher.flips): status \(result.status)")
             #expect(result.stderr.hasPrefix("adaptool: error: ") && result.stderr.contains("corrupt file"), "\(result.stderr.prefix(200))")
+        }
+    }
+
+    @Test func knownTrapsEndCleanly() throws {
+        let dir = try TemporaryDirectory()
+        for (index, trap) in Self.knownTraps.enumerated() {
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FixtureExpectations.path(trap.fixture))))
+            for flip in trap.flips { bytes[flip.offset] ^= flip.mask }
+            let path = dir.file("trap-\(index).h5")
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            var failures: [String] = []
+            try expectNoCrash(path, "\(trap.fixture) \(trap.flips)", failures: &failures)
+            #expect(failures.isEmpty, "\(failures)")
         }
     }
 
