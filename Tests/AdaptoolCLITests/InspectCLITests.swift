@@ -107,13 +107,18 @@ import AdapterTestSupport
         ("foreign.h5", [(909, 236), (6289, 132)]),
     ]
 
+    /// Writes `fixture` with `flips` applied to `path`, returning `path`.
+    static func writeFlipped(_ fixture: String, _ flips: [(offset: Int, mask: UInt8)], to path: String) throws -> String {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FixtureExpectations.path(fixture))))
+        for flip in flips { bytes[flip.offset] ^= flip.mask }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     @Test func knownHDF5CrashersAreRefused() throws {
         let dir = try TemporaryDirectory()
         for (index, crasher) in Self.knownCrashers.enumerated() {
-            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FixtureExpectations.path(crasher.fixture))))
-            for flip in crasher.flips { bytes[flip.offset] ^= flip.mask }
-            let path = dir.file("crasher-\(index).h5")
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let path = try Self.writeFlipped(crasher.fixture, crasher.flips, to: dir.file("crasher-\(index).h5"))
             let result = try Self.inspect(["--verify", path])
             #expect(!result.crashed && result.status == 1, "\(crasher.fixture) \(crasher.flips): status \(result.status)")
             #expect(result.stderr.hasPrefix("adaptool: error: ") && result.stderr.contains("corrupt file"), "\(result.stderr.prefix(200))")
@@ -123,10 +128,7 @@ import AdapterTestSupport
     @Test func knownTrapsEndCleanly() throws {
         let dir = try TemporaryDirectory()
         for (index, trap) in Self.knownTraps.enumerated() {
-            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FixtureExpectations.path(trap.fixture))))
-            for flip in trap.flips { bytes[flip.offset] ^= flip.mask }
-            let path = dir.file("trap-\(index).h5")
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let path = try Self.writeFlipped(trap.fixture, trap.flips, to: dir.file("trap-\(index).h5"))
             var failures: [String] = []
             try expectNoCrash(path, "\(trap.fixture) \(trap.flips)", failures: &failures)
             #expect(failures.isEmpty, "\(failures)")
