@@ -29,7 +29,7 @@ with h5py.File(tmp, "w") as f:
     f.attrs["layer_names"] = names
     f.attrs["created_by"] = "Benchmarks/large_checkpoint.py"
     for name, (rows, cols) in zip(names, shapes):
-        w = (rng.random((rows, cols), dtype=np.float32) - 0.5) * (2 / np.sqrt(cols))
+        w = ((rng.random((rows, cols), dtype=np.float32) - 0.5) * np.float32(2 / np.sqrt(cols))).astype("<f4")
         b = np.zeros(rows, dtype="<f4")
         raw = name.encode()
         h.update(struct.pack("<Q", len(raw)) + raw + struct.pack("<QQQ", rows, cols, rows))

@@ -9,30 +9,19 @@ Usage: check_written.py FILE KIND [EXPECTED.json]
 
 Prints "ok: ..." and exits 0 when the file conforms; prints each mismatch and exits 1 otherwise.
 """
-import hashlib
 import json
-import struct
 import sys
 
 import h5py
 import numpy as np
+
+from fingerprint import fingerprint
 
 problems = []
 
 
 def fail(message):
     problems.append(message)
-
-
-def fingerprint(layers):
-    h = hashlib.sha256()
-    for name, w, b in layers:
-        raw = name.encode("utf-8")
-        h.update(struct.pack("<Q", len(raw)) + raw)
-        h.update(struct.pack("<QQQ", w.shape[0], w.shape[1], b.shape[0]))
-        h.update(np.ascontiguousarray(w, dtype="<f4").tobytes())
-        h.update(np.ascontiguousarray(b, dtype="<f4").tobytes())
-    return h.hexdigest()
 
 
 def check_attr(f, name, kind, required=True):

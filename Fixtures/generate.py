@@ -8,14 +8,14 @@ Writes valid files (checkpoints in float32/float64/float16/big-endian/compressed
 adapters), deliberately invalid files, and expected.json with the values and error texts the
 Swift conformance tests compare against.
 """
-import hashlib
 import json
 import os
-import struct
 import sys
 
 import h5py
 import numpy as np
+
+from fingerprint import fingerprint
 
 SIZES = [12, 8, 3]            # input 12 = 3·2·2, hidden 8, 3 classes
 NAMES = ["fc1", "fc2"]
@@ -23,18 +23,6 @@ INPUT_SHAPE = [3, 2, 2]
 CLASS_NAMES = ["cat", "dog", "ship"]
 MEAN = [0.49, 0.48, 0.45]
 STD = [0.25, 0.24, 0.26]
-
-
-def fingerprint(layers):
-    """spec/format.md §4: SHA-256 over u64le lengths, UTF-8 name, shapes, f32le weight and bias."""
-    h = hashlib.sha256()
-    for name, w, b in layers:
-        raw = name.encode("utf-8")
-        h.update(struct.pack("<Q", len(raw)) + raw)
-        h.update(struct.pack("<QQQ", w.shape[0], w.shape[1], b.shape[0]))
-        h.update(np.ascontiguousarray(w, dtype="<f4").tobytes())
-        h.update(np.ascontiguousarray(b, dtype="<f4").tobytes())
-    return h.hexdigest()
 
 
 def base_layers(seed=1):
@@ -47,8 +35,9 @@ def as_f32(layers):
     return [(n, w.astype("<f4"), b.astype("<f4")) for n, w, b in layers]
 
 
-def write_checkpoint(path, layers, dtype="<f4", attrs=None, drop=(), dataset_options=None, fp=None):
-    """Writes a checkpoint; `attrs` overrides/extends root attributes, `drop` removes some."""
+def write_checkpoint(path, layers, dtype="<f4", attrs=None, drop=(), dataset_options=None, fp=None, libver="earliest"):
+    """Writes a checkpoint; `attrs` overrides/extends root attributes, `drop` removes some;
+    libver="latest" gives version-2 object headers (and dense attribute storage when there are many)."""
     stored = [(n, w.astype(dtype), b.astype(dtype)) for n, w, b in layers]
     root = {
         "format": "adaptool.checkpoint",
@@ -65,7 +54,7 @@ def write_checkpoint(path, layers, dtype="<f4", attrs=None, drop=(), dataset_opt
         "provenance": json.dumps({"kind": "fixture", "seed": 1}),
     }
     root.update(attrs or {})
-    with h5py.File(path, "w") as f:
+    with h5py.File(path, "w", libver=libver) as f:
         for key, value in root.items():
             if key not in drop:
                 f.attrs[key] = value
@@ -92,7 +81,7 @@ def adapter_layers(base, method, rank, norm_axis, seed, ranks=None):
 
 
 def write_adapter(path, base_fp, layers, method, rank, alpha, scaling, norm_axis=None,
-                  attrs=None, drop=(), layer_attrs=None):
+                  attrs=None, drop=(), layer_attrs=None, libver="earliest"):
     root = {
         "format": "adaptool.adapter",
         "format_version": 1,
@@ -107,7 +96,7 @@ def write_adapter(path, base_fp, layers, method, rank, alpha, scaling, norm_axis
     if norm_axis:
         root["norm_axis"] = norm_axis
     root.update(attrs or {})
-    with h5py.File(path, "w") as f:
+    with h5py.File(path, "w", libver=libver) as f:
         for key, value in root.items():
             if key not in drop:
                 f.attrs[key] = value
@@ -180,6 +169,10 @@ def main(folder):
         "chunks": True, "compression": "gzip", "compression_opts": 6, "shuffle": True, "fletcher32": True})
     valid["checkpoint_compressed.h5"] = checkpoint_expectation(stored, "float32", "shuffle+deflate(6)+fletcher32")
     assert valid["checkpoint_compressed.h5"]["fingerprint"] == base_fp
+    # Newest HDF5 layout: v2 object headers, v3 attribute messages, 20 extra attributes (dense storage).
+    extra = {f"extra_{i:02d}": "x" * i for i in range(1, 21)}
+    stored = write_checkpoint(p("checkpoint_libver_latest.h5"), base, attrs=extra, libver="latest")
+    valid["checkpoint_libver_latest.h5"] = checkpoint_expectation(stored, "float32")
 
     # --- valid adapters ------------------------------------------------------------------------
     lora = adapter_layers(stored, "lora", 2, None, seed=2, ranks={"fc2": 3})
@@ -190,6 +183,9 @@ def main(folder):
         dora = adapter_layers(stored, "dora", 2, axis, seed=seed)
         write_adapter(p(f"adapter_dora_{axis}.h5"), base_fp, dora, "dora", 2, 2.0, 1.0, norm_axis=axis)
         valid[f"adapter_dora_{axis}.h5"] = adapter_expectation(dora, "dora", 2, 2.0, 1.0, axis, base_fp)
+    write_adapter(p("adapter_libver_latest.h5"), base_fp, lora, "lora", 2, 4.0, 2.0,
+                  layer_attrs={"fc2": {"rank": 3, "scaling": 0.5}}, libver="latest")
+    valid["adapter_libver_latest.h5"] = adapter_expectation(lora, "lora", 2, 4.0, 2.0, None, base_fp, {"fc2": 0.5})
 
     # A foreign HDF5 file: inspect lists its tree and never follows its links.
     with h5py.File(p("foreign.h5"), "w") as f:
@@ -218,6 +214,7 @@ def main(folder):
     bad_checkpoint("bad_version.h5", "format_version 2 is not supported", attrs={"format_version": 2})
     bad_checkpoint("missing_attribute.h5", 'lacks the required attribute "activation"', drop=("activation",))
     bad_checkpoint("wrong_format.h5", 'not an adaptool.checkpoint file', attrs={"format": "something.else"})
+    invalid["wrong_format.h5"]["inspect_error"] = "not an adaptool checkpoint or adapter"
     bad_checkpoint("bad_architecture.h5", 'format v1 defines only "mlp"', attrs={"architecture": "cnn"})
     bad_checkpoint("bad_fingerprint_text.h5", "must be 64 lower-case hex digits", fp="ABC")
     bad_checkpoint("duplicate_layer_names.h5", "lists a layer more than once", attrs={"layer_names": ["fc1", "fc1"]})

@@ -87,8 +87,10 @@ import AdapterTestSupport
         switch (expected.kind, expected.stage) {
         case ("checkpoint", "open"):
             message = captureError { _ = try Checkpoint.read(from: path) }
+            #expect(throws: FormatError.self) { try Checkpoint.read(from: path) }
         case ("adapter", "open"):
             message = captureError { _ = try Adapter.read(from: path) }
+            #expect(throws: FormatError.self) { try Adapter.read(from: path) }
         default:
             // Structurally valid: opening works, --verify must fail.
             _ = try CheckpointFile(path: path)
@@ -100,8 +102,12 @@ import AdapterTestSupport
         #expect(!text.contains("\n"), "one line: \(text)")
     }
 
+    /// The error's one-line message; open-stage failures must be ``FormatError``s.
     private func captureError(_ body: () throws -> Void) -> String? {
-        do { try body(); return nil } catch { return String(describing: error) }
+        do { try body(); return nil } catch {
+            #expect(error is FormatError || error is VerificationFailure, "unexpected error type \(type(of: error))")
+            return String(describing: error)
+        }
     }
 
     private func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }

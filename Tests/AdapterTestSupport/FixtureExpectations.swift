@@ -6,40 +6,63 @@ public struct FixtureExpectations: Decodable, Sendable {
     public struct Valid: Decodable, Sendable {
         /// `checkpoint`, `adapter` or `foreign`.
         public var kind: String
-        // Checkpoints.
+        /// Layer names in forward order.
         public var layerNames: [String]?
+        /// Layer → `weight`/`bias` → shape.
         public var shapes: [String: [String: [Int]]]?
+        /// Stored element type of the weights.
         public var dtype: String?
+        /// Filter pipeline as the library describes it, nil when uncompressed.
         public var compression: String?
+        /// The fingerprint Python computed from the spec's recipe.
         public var fingerprint: String?
+        /// Optional `input_shape`.
         public var inputShape: [Int]?
+        /// Optional `normalization_mean`.
         public var normalizationMean: [Double]?
+        /// Optional `normalization_std`.
         public var normalizationStd: [Double]?
+        /// Optional `class_names`.
         public var classNames: [String]?
+        /// Total parameters (checkpoint) or trainable parameters (adapter).
         public var parameters: Int?
         /// Layer → `weight`/`bias` → values (row-major, already rounded to float32).
         public var values: [String: [String: [Double]]]?
-        // Adapters.
+        /// `lora` or `dora`.
         public var method: String?
+        /// Root rank.
         public var rank: Int?
+        /// Recorded alpha.
         public var alpha: Double?
+        /// Root scaling.
         public var scaling: Double?
+        /// DoRA norm axis.
         public var normAxis: String?
+        /// Adapted layers.
         public var targetLayers: [String]?
+        /// Recorded base fingerprint.
         public var baseFingerprint: String?
+        /// Per-layer expectations.
         public var layers: [String: AdapterLayer]?
-        // Foreign files: path → kind.
+        /// Foreign files: path → kind.
         public var tree: [String: String]?
     }
 
     /// One adapter layer's expected shapes and values.
     public struct AdapterLayer: Decodable, Sendable {
+        /// The layer's effective scaling.
         public var scaling: Double
+        /// Shape of A.
         public var loraAShape: [Int]
+        /// Shape of B.
         public var loraBShape: [Int]
+        /// Shape of the magnitudes (DoRA).
         public var magnitudeShape: [Int]?
+        /// A, row-major.
         public var loraA: [Double]
+        /// B, row-major.
         public var loraB: [Double]
+        /// Magnitudes (DoRA).
         public var magnitude: [Double]?
     }
 
@@ -51,6 +74,8 @@ public struct FixtureExpectations: Decodable, Sendable {
         public var stage: String
         /// Text the error message must contain.
         public var error: String
+        /// What `adaptool inspect` says instead, when it differs from the library's error.
+        public var inspectError: String?
     }
 
     /// Valid fixtures by file name.

@@ -30,7 +30,7 @@ public enum TemporaryFiles {
                 source.setEventHandler {
                     removeAll()
                     FileHandle.standardError.write(Data("adaptool: interrupted; no output was written\n".utf8))
-                    exit(128 + signalNumber)
+                    _exit(128 + signalNumber)
                 }
                 source.resume()
                 sources.append(source)

@@ -31,6 +31,7 @@ extension HDF5AttributeHolder {
 
     /// The names of this object's attributes, in name order.
     package func attributeNames() throws(HDF5Error) -> [String] {
+        try checkHeader()
         let names = HDF5NameCollector()
         let unmanaged = Unmanaged.passRetained(names)
         defer { unmanaged.release() }
@@ -43,11 +44,19 @@ extension HDF5AttributeHolder {
         return names.list
     }
 
-    /// Whether an attribute called `name` exists.
+    /// Whether an attribute called `name` exists (in a file that passed ``checkHeader()``).
     package func hasAttribute(_ name: String) -> Bool { H5Aexists(objectID, name) > 0 }
+
+    /// Checks this object's attribute messages before HDF5 decodes them (see ``HDF5HeaderCheck``);
+    /// objects being written are trusted and skipped.
+    package func checkHeader() throws(HDF5Error) {
+        guard file.isReadOnly else { return }
+        try file.checkHeader(of: objectID)
+    }
 
     /// Reads attribute `name`, or returns nil when it does not exist.
     package func attribute(_ name: String) throws(HDF5Error) -> HDF5AttributeValue? {
+        try checkHeader()
         guard hasAttribute(name) else { _ = HDF5Call.takeErrorStack(); return nil }
         let attr = try HDF5Call.checkID(H5Aopen(objectID, name, adaptool_H5P_DEFAULT()), "opening \(context(name))")
         defer { H5Aclose(attr) }

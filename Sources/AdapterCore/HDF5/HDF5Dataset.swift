@@ -93,7 +93,7 @@ package final class HDF5Dataset: HDF5AttributeHolder {
     }
 
     /// Bytes the dataset occupies in the file (after compression).
-    package func storedBytes() -> Int { Int(H5Dget_storage_size(handle.id)) }
+    package func storedBytes() -> Int { Int(clamping: H5Dget_storage_size(handle.id)) }
 
     /// Layout, filters and whether the data lives in external files, from the creation property list.
     package func storage() throws(HDF5Error) -> (layout: HDF5Layout, filters: [HDF5Filter], hasExternalFiles: Bool) {

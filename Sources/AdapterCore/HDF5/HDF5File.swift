@@ -6,9 +6,23 @@ package final class HDF5File {
     package let path: String
     let handle: HDF5Handle
 
-    private init(path: String, id: hid_t) {
+    /// Whether the file was opened read-only (an input, so untrusted).
+    package let isReadOnly: Bool
+    private var checker: HDF5HeaderCheck?
+    private var checkedObjects: Set<haddr_t> = []
+
+    private init(path: String, id: hid_t, isReadOnly: Bool) {
         self.path = path
         self.handle = HDF5Handle(id, close: H5Fclose)
+        self.isReadOnly = isReadOnly
+    }
+
+    /// Runs the header pre-check (``HDF5HeaderCheck``) on one object of this file, once.
+    func checkHeader(of objectID: hid_t) throws(HDF5Error) {
+        let check: HDF5HeaderCheck
+        if let checker { check = checker } else { check = try HDF5HeaderCheck(file: self) }
+        checker = check
+        checkedObjects.insert(try check.checkHeader(of: objectID, skipping: checkedObjects))
     }
 
     /// Opens an existing file read-only. Files are never opened for writing once written.
@@ -20,7 +34,7 @@ package final class HDF5File {
         try HDF5Call.check(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "configuring file access")
         let id = try HDF5Call.checkID(
             H5Fopen(path, adaptool_H5F_ACC_RDONLY(), fapl), "opening \"\(path)\" as HDF5")
-        return HDF5File(path: path, id: id)
+        return HDF5File(path: path, id: id, isReadOnly: true)
     }
 
     /// Creates a new file; fails if `path` already exists (callers write to a fresh temporary path).
@@ -31,7 +45,7 @@ package final class HDF5File {
         try HDF5Call.check(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "configuring file access")
         let id = try HDF5Call.checkID(
             H5Fcreate(path, adaptool_H5F_ACC_EXCL(), adaptool_H5P_DEFAULT(), fapl), "creating \"\(path)\"")
-        return HDF5File(path: path, id: id)
+        return HDF5File(path: path, id: id, isReadOnly: false)
     }
 
     /// The root group `/`.

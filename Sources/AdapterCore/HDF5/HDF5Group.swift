@@ -33,6 +33,7 @@ package final class HDF5Group: HDF5AttributeHolder {
 
     /// The names of the links in this group, in name order.
     package func childNames() throws(HDF5Error) -> [String] {
+        try checkHeader()
         let names = HDF5NameCollector()
         let unmanaged = Unmanaged.passRetained(names)
         defer { unmanaged.release() }

@@ -154,6 +154,7 @@ public enum AttributeValue: Codable, Equatable, Sendable, CustomStringConvertibl
     /// A value adaptool does not interpret (its HDF5 kind).
     case unsupported(String)
 
+    /// The display form of a value read from a file.
     package init(_ value: HDF5AttributeValue) {
         switch value {
         case .string(let text): self = .string(text)
