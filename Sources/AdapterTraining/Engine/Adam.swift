@@ -1,0 +1,46 @@
+import Foundation
+
+/// Adam with PyTorch's semantics (bias-corrected moments, ε added after the square root).
+public struct AdamSettings: Sendable, Codable, Equatable {
+    /// Step size.
+    public var learningRate: Double
+    /// Decay of the first moment.
+    public var beta1: Double = 0.9
+    /// Decay of the second moment.
+    public var beta2: Double = 0.999
+    /// Added to the root of the second moment.
+    public var epsilon: Double = 1e-8
+
+    /// Settings with PyTorch's defaults and `learningRate`.
+    public init(learningRate: Double) { self.learningRate = learningRate }
+}
+
+/// The optimiser state over the flat parameter buffer.
+final class AdamOptimizer {
+    let settings: AdamSettings
+    private let firstMoment: FloatBuffer, secondMoment: FloatBuffer
+    private var step = 0
+
+    init(parameterCount: Int, settings: AdamSettings) {
+        self.settings = settings
+        firstMoment = FloatBuffer(count: parameterCount)
+        secondMoment = FloatBuffer(count: parameterCount)
+    }
+
+    /// One update of `values` from `gradients` (both `parameterCount` long).
+    func update(values: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, count: Int) {
+        step += 1
+        let beta1 = Float(settings.beta1), beta2 = Float(settings.beta2)
+        let correction1 = 1 - pow(settings.beta1, Double(step)), correction2 = 1 - pow(settings.beta2, Double(step))
+        let stepSize = Float(settings.learningRate / correction1)
+        let inverseRootCorrection2 = Float(1 / correction2.squareRoot())
+        let epsilon = Float(settings.epsilon)
+        let m = firstMoment.pointer, v = secondMoment.pointer
+        for i in 0..<count {
+            let g = gradients[i]
+            m[i] = beta1 * m[i] + (1 - beta1) * g
+            v[i] = beta2 * v[i] + (1 - beta2) * g * g
+            values[i] -= stepSize * m[i] / (v[i].squareRoot() * inverseRootCorrection2 + epsilon)
+        }
+    }
+}

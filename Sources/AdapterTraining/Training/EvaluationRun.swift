@@ -1,0 +1,50 @@
+import AdapterCore
+import AdapterMath
+
+/// What `adaptool eval` reports.
+public struct EvaluationSummary: Sendable, Codable {
+    /// The checkpoint evaluated.
+    public var model: String
+    /// The adapter applied unmerged, if any.
+    public var adapter: String?
+    /// Where the test images came from.
+    public var data: String
+    /// Accuracy, per-class accuracy, confusion matrix and throughput (of base + adapter when given).
+    public var report: EvaluationReport
+    /// Unmerged versus merged, with `--compare-merged`.
+    public var comparison: MergeComparison?
+}
+
+/// The `adaptool eval` job as a library call.
+public enum EvaluationRun {
+    /// Evaluates the checkpoint at `modelPath`, with the adapter at `adapterPath` applied unmerged
+    /// when given; with `compareMerged`, also merges in memory and compares logits and timings.
+    public static func run(modelPath: String, adapterPath: String?, data: CIFAR10Dataset, compareMerged: Bool) throws -> EvaluationSummary {
+        let base = try Checkpoint.read(from: modelPath)
+        let classNames = base.metadata.classNames ?? data.classNames
+        guard let adapterPath else {
+            let model = TrainableModel(checkpoint: base, trainable: false)
+            try model.checkFits(classCount: CIFAR10.classCount)
+            let report = Evaluator.evaluate(model, on: data.test, classNames: classNames).report
+            return EvaluationSummary(model: modelPath, adapter: nil, data: data.source, report: report)
+        }
+        let adapter = try Adapter.read(from: adapterPath)
+        let fingerprint = base.computeFingerprint()
+        let weighted = [WeightedAdapter(adapter, label: adapterPath)]
+        try AdapterMerge.validate(weighted, baseFingerprint: fingerprint, shapes: base.layers.map { ($0.name, $0.outputSize, $0.inputSize) })
+        let unmerged = try TrainableModel(base: base, adapter: adapter, trainable: false)
+        try unmerged.checkFits(classCount: CIFAR10.classCount)
+        let (report, unmergedLogits) = Evaluator.evaluate(unmerged, on: data.test, classNames: classNames, keepLogits: compareMerged)
+        var summary = EvaluationSummary(model: modelPath, adapter: adapterPath, data: data.source, report: report)
+        guard compareMerged, let unmergedLogits else { return summary }
+        let merged = TrainableModel(checkpoint: try base.merged(with: weighted, baseFingerprint: fingerprint), trainable: false)
+        let (mergedReport, mergedLogits) = Evaluator.evaluate(merged, on: data.test, classNames: classNames, keepLogits: true)
+        let baseReport = Evaluator.evaluate(TrainableModel(checkpoint: base, trainable: false), on: data.test, classNames: classNames).report
+        let (differing, largest) = Evaluator.compare(unmerged: unmergedLogits, merged: mergedLogits ?? [], classes: merged.outputSize)
+        func microseconds(_ report: EvaluationReport) -> Double { report.images == 0 ? 0 : 1e6 * report.seconds / Double(report.images) }
+        summary.comparison = MergeComparison(differingPredictions: differing, maxLogitDifference: largest, mergedAccuracy: mergedReport.accuracy,
+                                             microsecondsPerImage: ["base": microseconds(baseReport), "unmerged": microseconds(report),
+                                                                    "merged": microseconds(mergedReport)])
+        return summary
+    }
+}
