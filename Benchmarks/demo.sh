@@ -64,7 +64,7 @@ done
 # 5. The table.
 field() { sed -n "s/^$2 *\([0-9.]*\).*/\1/p" "$1" | head -1; }
 params() { sed -n 's/.*, \([0-9]*\) trainable parameters.*/\1/p' "$1"; }
-seconds() { sed -n 's/.* epochs in \([0-9.]*\) s.*/\1/p' "$1"; }
+seconds() { sed -n 's/.* images in \([0-9.]*\) s.*/\1/p' "$1"; }
 merged_acc() {  # from the merged file when merge worked, else from the in-memory merge
   if [ -f "$OUT/$1-merged.eval.txt" ]; then field "$OUT/$1-merged.eval.txt" "accuracy:"; else field "$OUT/$1.eval.txt" "merged accuracy:"; fi
 }

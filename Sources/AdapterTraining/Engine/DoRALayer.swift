@@ -6,7 +6,8 @@ import AdapterCore
 /// ‖V_o‖² = ‖W_o‖² + 2s·B_o·(W Aᵀ)_o + s²·B_o (A Aᵀ) B_oᵀ (per input column the same with
 /// Bᵀ W and Bᵀ B), so a step costs the frozen product x · Wᵀ plus rank-thin work. The gradient
 /// flows through the norm exactly unless `detachNorm` treats ‖V‖ as a constant (the DoRA paper's
-/// cheaper variant). See spec/math.md for the derivation.
+/// cheaper variant): with κ = −(∂L/∂g)·m/‖V‖³ per slice, dV = diag(κ)·V (output axis) or
+/// V·diag(κ) (input axis), folded into dA = s·Bᵀ·dV and dB = s·dV·Aᵀ through the same small products.
 final class DoRALayer: NetworkLayer {
     private var parameters: LowRankParameters
     let axis: NormAxis

@@ -53,8 +53,12 @@ public struct TrainingProgress: Sendable {
 
 /// Mini-batch training with softmax cross-entropy and Adam.
 public enum Trainer {
-    /// BLAS threads for training; the machine's cores by default (OpenBLAS splits the big products).
-    public static var defaultThreadCount: Int { min(4, ProcessInfo.processInfo.activeProcessorCount) }
+    /// BLAS threads: `ADAPTOOL_THREADS` when set, else the machine's cores (at most 4: the products
+    /// are too small to gain from more).
+    public static var defaultThreadCount: Int {
+        if let text = ProcessInfo.processInfo.environment["ADAPTOOL_THREADS"], let count = Int(text), count >= 1 { return count }
+        return min(4, ProcessInfo.processInfo.activeProcessorCount)
+    }
 
     /// Trains `model` on `split`, calling `progress` after every step, and returns the epoch summaries.
     public static func train(_ model: TrainableModel, on split: CIFAR10Split, settings: TrainingSettings,

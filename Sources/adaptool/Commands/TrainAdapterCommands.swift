@@ -32,6 +32,7 @@ struct AdapterTrainingOptions: ParsableArguments {
     /// Trains and writes the adapter.
     func run(_ recipe: AdapterRecipe, dataOptions: DataOptions, training: TrainingOptions, output: OutputOptions) throws {
         let baseCheckpoint = try Checkpoint.read(from: base)
+        try training.checkOutputsAreFree(output)
         let data = try dataOptions.load()
         let display = ProgressDisplay(label: recipe.method.rawValue, quiet: training.quiet)
         let (adapter, record) = try TrainingRun.trainAdapter(base: baseCheckpoint, recipe: recipe, data: data,

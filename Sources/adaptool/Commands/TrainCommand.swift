@@ -28,6 +28,7 @@ struct TrainBaseCommand: AdaptoolCommand {
     }
 
     func execute() throws {
+        try training.checkOutputsAreFree(output)
         let data = try dataOptions.load()
         let display = ProgressDisplay(label: "base", quiet: training.quiet)
         let (checkpoint, record) = try TrainingRun.trainBase(hidden: try Self.sizes(hidden), data: data,
@@ -50,6 +51,7 @@ struct TrainFullCommand: AdaptoolCommand {
 
     func execute() throws {
         let start = try Checkpoint.read(from: base)
+        try training.checkOutputsAreFree(output)
         let data = try dataOptions.load()
         let display = ProgressDisplay(label: "full", quiet: training.quiet)
         let (checkpoint, record) = try TrainingRun.trainFull(base: start, data: data, settings: training.settings(defaultEpochs: 2), progress: display.update)
@@ -63,7 +65,7 @@ struct TrainFullCommand: AdaptoolCommand {
 enum TrainingReport {
     static func line(output: String, record: TrainingRecord) -> String {
         let accuracy = record.testAccuracy.map { String(format: ", test accuracy %.2f %%", $0) } ?? ""
-        return String(format: "wrote %@: %@, %d trainable parameters, %d epochs in %.1f s%@",
-                      output, record.method, record.trainableParameters, record.epochs.count, record.trainingSeconds, accuracy)
+        return String(format: "wrote %@: %@, %d trainable parameters, %d epochs of %d images in %.2f s%@",
+                      output, record.method, record.trainableParameters, record.epochs.count, record.trainImages, record.trainingSeconds, accuracy)
     }
 }
