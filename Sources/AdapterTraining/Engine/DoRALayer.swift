@@ -24,8 +24,10 @@ final class DoRALayer: NetworkLayer {
     private let crossProduct: FloatBuffer, gram: FloatBuffer
     /// κ-scaled B (output axis) or A (input axis), and its `[rank, rank]` product with the other factor.
     private let scaledFactor: FloatBuffer, scaledGram: FloatBuffer
-    /// Per batch: x·Aᵀ (of the scaled input on the input axis) and dy·B, `[rows, rank]`.
-    private var xa = FloatBuffer(count: 0), dyB = FloatBuffer(count: 0)
+    /// Per batch: x·[W; A]ᵀ `[rows, out + rank]` (of the scaled input on the input axis), and dy·B `[rows, rank]`.
+    private var product = FloatBuffer(count: 0), dyB = FloatBuffer(count: 0)
+    /// Input axis, per batch: [dy | s·dy·B] `[rows, out + rank]`, so dx̃ = [dy | s·dy·B] · [W; A] is one product.
+    private var stackedGradient = FloatBuffer(count: 0)
     /// Per batch: u = x·Vᵀ and its gradient `[rows, out]` (output axis), or x ⊙ g and its gradient `[rows, in]` (input axis).
     private var inner = FloatBuffer(count: 0), innerGradient = FloatBuffer(count: 0)
 
@@ -67,7 +69,8 @@ final class DoRALayer: NetworkLayer {
     func reserve(rows: Int) {
         let width = axis == .output ? outputSize : inputSize
         guard inner.count < rows * width else { return }
-        xa = FloatBuffer(count: rows * parameters.rank)
+        product = FloatBuffer(count: rows * parameters.stackedWidth)
+        stackedGradient = FloatBuffer(count: axis == .input ? rows * parameters.stackedWidth : 0)
         dyB = FloatBuffer(count: rows * parameters.rank)
         inner = FloatBuffer(count: rows * width)
         innerGradient = FloatBuffer(count: rows * width)
@@ -82,11 +85,11 @@ final class DoRALayer: NetworkLayer {
         let (count, factor): (Int, UnsafeMutablePointer<Float>)
         switch axis {
         case .output:
-            Kernels.multiplyTransposed(p.weight.pointer, p.a.pointer, rows: p.outputSize, inner: p.inputSize, outputs: r, into: crossProduct.pointer)
+            Kernels.multiplyTransposed(p.weight, p.a.pointer, rows: p.outputSize, inner: p.inputSize, outputs: r, into: crossProduct.pointer)
             Kernels.multiplyTransposed(p.a.pointer, p.a.pointer, rows: r, inner: p.inputSize, outputs: r, into: gram.pointer)
             (count, factor) = (p.outputSize, p.b.pointer)
         case .input:
-            Kernels.multiplyFirstTransposed(p.b.pointer, p.weight.pointer, m: r, k: p.outputSize, n: p.inputSize, into: crossProduct.pointer)
+            Kernels.multiplyFirstTransposed(p.b.pointer, p.weight, m: r, k: p.outputSize, n: p.inputSize, into: crossProduct.pointer)
             Kernels.multiplyFirstTransposed(p.b.pointer, p.b.pointer, m: r, k: p.outputSize, n: r, into: gram.pointer)
             (count, factor) = (p.inputSize, p.a.pointer)
         }
@@ -113,9 +116,11 @@ final class DoRALayer: NetworkLayer {
         switch axis {
         case .output:
             // u = x·Wᵀ + s·(x·Aᵀ)·Bᵀ;  y = u ⊙ g + b
-            Kernels.multiplyTransposed(x, p.weight.pointer, rows: rows, inner: p.inputSize, outputs: p.outputSize, into: inner.pointer)
-            Kernels.multiplyTransposed(x, p.a.pointer, rows: rows, inner: p.inputSize, outputs: p.rank, into: xa.pointer)
-            Kernels.multiplyTransposed(xa.pointer, p.b.pointer, rows: rows, inner: p.rank, outputs: p.outputSize, alpha: p.scaling, beta: 1, into: inner.pointer)
+            p.multiplyStacked(x, rows: rows, into: product.pointer)
+            for row in 0..<rows {
+                (inner.pointer + row * p.outputSize).update(from: product.pointer + row * p.stackedWidth, count: p.outputSize)
+            }
+            p.addLowRankTerm(from: product.pointer, rows: rows, into: inner.pointer)
             for row in 0..<rows {
                 let u = inner.pointer + row * p.outputSize, out = y + row * p.outputSize
                 for o in 0..<p.outputSize { out[o] = u[o] * scales.pointer[o] + p.bias.pointer[o] }
@@ -126,10 +131,9 @@ final class DoRALayer: NetworkLayer {
                 let source = x + row * p.inputSize, scaled = inner.pointer + row * p.inputSize
                 for c in 0..<p.inputSize { scaled[c] = source[c] * scales.pointer[c] }
             }
-            Kernels.fillRows(y, rows: rows, with: p.bias.pointer, columns: p.outputSize)
-            Kernels.multiplyTransposed(inner.pointer, p.weight.pointer, rows: rows, inner: p.inputSize, outputs: p.outputSize, beta: 1, into: y)
-            Kernels.multiplyTransposed(inner.pointer, p.a.pointer, rows: rows, inner: p.inputSize, outputs: p.rank, into: xa.pointer)
-            Kernels.multiplyTransposed(xa.pointer, p.b.pointer, rows: rows, inner: p.rank, outputs: p.outputSize, alpha: p.scaling, beta: 1, into: y)
+            p.multiplyStacked(inner.pointer, rows: rows, into: product.pointer)
+            p.writeBiasPlusBase(product.pointer, rows: rows, into: y)
+            p.addLowRankTerm(from: product.pointer, rows: rows, into: y)
         }
     }
 
@@ -155,7 +159,7 @@ final class DoRALayer: NetworkLayer {
         Kernels.multiply(du, p.b.pointer, m: rows, k: out, n: r, into: dyB.pointer)
         if let aGradient = p.aGradient, let bGradient = p.bGradient, let magnitudeGradient {
             for o in 0..<out { magnitudeGradient.pointer[o] = t[o] / norms.pointer[o] }
-            Kernels.multiplyFirstTransposed(du, xa.pointer, m: out, k: rows, n: r, alpha: s, into: bGradient.pointer)
+            p.writeBGradient(du, product: product.pointer, rows: rows, into: bGradient.pointer)
             Kernels.multiplyFirstTransposed(dyB.pointer, x, m: r, k: rows, n: p.inputSize, alpha: s, into: aGradient.pointer)
             if !detachNorm {
                 // dV = diag(κ)·V with κ_o = −t_o m_o / ‖V_o‖³;  dB += s·dV·Aᵀ, dA += s·Bᵀ·dV
@@ -169,13 +173,13 @@ final class DoRALayer: NetworkLayer {
                         scaledB[o * r + k] = kappa * p.b.pointer[o * r + k]
                     }
                 }
-                Kernels.multiplyFirstTransposed(scaledB, p.weight.pointer, m: r, k: out, n: p.inputSize, alpha: s, beta: 1, into: aGradient.pointer)
+                Kernels.multiplyFirstTransposed(scaledB, p.weight, m: r, k: out, n: p.inputSize, alpha: s, beta: 1, into: aGradient.pointer)
                 Kernels.multiplyFirstTransposed(scaledB, p.b.pointer, m: r, k: out, n: r, into: scaledGram.pointer)
                 Kernels.multiply(scaledGram.pointer, p.a.pointer, m: r, k: r, n: p.inputSize, alpha: s * s, beta: 1, into: aGradient.pointer)
             }
         }
         if let dx {
-            Kernels.multiply(du, p.weight.pointer, m: rows, k: out, n: p.inputSize, into: dx)
+            Kernels.multiply(du, p.weight, m: rows, k: out, n: p.inputSize, into: dx)
             Kernels.multiply(dyB.pointer, p.a.pointer, m: rows, k: r, n: p.inputSize, alpha: s, beta: 1, into: dx)
         }
     }
@@ -184,9 +188,13 @@ final class DoRALayer: NetworkLayer {
         let p = parameters, r = p.rank, s = p.scaling, width = p.inputSize
         let scaledInput = inner.pointer, dScaled = innerGradient.pointer, t = scaleGradient.pointer
         Kernels.multiply(dy, p.b.pointer, m: rows, k: p.outputSize, n: r, into: dyB.pointer)
-        // dx̃ = dy·W + s·(dy·B)·A;  ∂L/∂g_c = Σ_i dx̃_ic x_ic
-        Kernels.multiply(dy, p.weight.pointer, m: rows, k: p.outputSize, n: width, into: dScaled)
-        Kernels.multiply(dyB.pointer, p.a.pointer, m: rows, k: r, n: width, alpha: s, beta: 1, into: dScaled)
+        // dx̃ = dy·W + s·(dy·B)·A = [dy | s·dy·B] · [W; A];  ∂L/∂g_c = Σ_i dx̃_ic x_ic
+        let joined = stackedGradient.pointer, joinedWidth = p.stackedWidth
+        for row in 0..<rows {
+            (joined + row * joinedWidth).update(from: dy + row * p.outputSize, count: p.outputSize)
+            for k in 0..<r { joined[row * joinedWidth + p.outputSize + k] = s * dyB.pointer[row * r + k] }
+        }
+        Kernels.multiply(joined, p.stacked.pointer, m: rows, k: joinedWidth, n: width, into: dScaled)
         t.update(repeating: 0, count: width)
         for row in 0..<rows {
             let gradientRow = dScaled + row * width, inputRow = x + row * width
@@ -194,7 +202,7 @@ final class DoRALayer: NetworkLayer {
         }
         if let aGradient = p.aGradient, let bGradient = p.bGradient, let magnitudeGradient {
             for c in 0..<width { magnitudeGradient.pointer[c] = t[c] / norms.pointer[c] }
-            Kernels.multiplyFirstTransposed(dy, xa.pointer, m: p.outputSize, k: rows, n: r, alpha: s, into: bGradient.pointer)
+            p.writeBGradient(dy, product: product.pointer, rows: rows, into: bGradient.pointer)
             Kernels.multiplyFirstTransposed(dyB.pointer, scaledInput, m: r, k: rows, n: width, alpha: s, into: aGradient.pointer)
             if !detachNorm {
                 // dV = V·diag(κ) with κ_c = −t_c m_c / ‖V_c‖³;  dA += s·Bᵀ·dV, dB += s·dV·Aᵀ
@@ -208,7 +216,7 @@ final class DoRALayer: NetworkLayer {
                         scaledA[k * width + c] = kappa * p.a.pointer[k * width + c]
                     }
                 }
-                Kernels.multiplyTransposed(p.weight.pointer, scaledA, rows: p.outputSize, inner: width, outputs: r, alpha: s, beta: 1, into: bGradient.pointer)
+                Kernels.multiplyTransposed(p.weight, scaledA, rows: p.outputSize, inner: width, outputs: r, alpha: s, beta: 1, into: bGradient.pointer)
                 Kernels.multiplyTransposed(p.a.pointer, scaledA, rows: r, inner: width, outputs: r, into: scaledGram.pointer)
                 Kernels.multiply(p.b.pointer, scaledGram.pointer, m: p.outputSize, k: r, n: r, alpha: s * s, beta: 1, into: bGradient.pointer)
             }

@@ -4,8 +4,8 @@ import AdapterCore
 /// the frozen product plus two rank-thin products.
 final class LoRALayer: NetworkLayer {
     private var parameters: LowRankParameters
-    /// x · Aᵀ `[rows, rank]` from the forward pass, and dy · B `[rows, rank]`.
-    private var xa = FloatBuffer(count: 0), dyB = FloatBuffer(count: 0)
+    /// x · [W; A]ᵀ `[rows, out + rank]` from the forward pass, and dy · B `[rows, rank]`.
+    private var product = FloatBuffer(count: 0), dyB = FloatBuffer(count: 0)
 
     init(base: Layer, adapter: AdapterLayer, trainable: Bool) {
         parameters = LowRankParameters(base: base, adapter: adapter, trainable: trainable)
@@ -18,8 +18,8 @@ final class LoRALayer: NetworkLayer {
     func bind(_ allocator: inout ParameterAllocator) { parameters.bind(&allocator) }
 
     func reserve(rows: Int) {
-        guard xa.count < rows * parameters.rank else { return }
-        xa = FloatBuffer(count: rows * parameters.rank)
+        guard dyB.count < rows * parameters.rank else { return }
+        product = FloatBuffer(count: rows * parameters.stackedWidth)
         dyB = FloatBuffer(count: rows * parameters.rank)
     }
 
@@ -28,10 +28,9 @@ final class LoRALayer: NetworkLayer {
 
     func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         let p = parameters
-        Kernels.fillRows(y, rows: rows, with: p.bias.pointer, columns: p.outputSize)
-        Kernels.multiplyTransposed(x, p.weight.pointer, rows: rows, inner: p.inputSize, outputs: p.outputSize, beta: 1, into: y)
-        Kernels.multiplyTransposed(x, p.a.pointer, rows: rows, inner: p.inputSize, outputs: p.rank, into: xa.pointer)
-        Kernels.multiplyTransposed(xa.pointer, p.b.pointer, rows: rows, inner: p.rank, outputs: p.outputSize, alpha: p.scaling, beta: 1, into: y)
+        p.multiplyStacked(x, rows: rows, into: product.pointer)
+        p.writeBiasPlusBase(product.pointer, rows: rows, into: y)
+        p.addLowRankTerm(from: product.pointer, rows: rows, into: y)
     }
 
     func backward(_ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, rows: Int, inputGradient dx: UnsafeMutablePointer<Float>?) {
@@ -39,12 +38,12 @@ final class LoRALayer: NetworkLayer {
         Kernels.multiply(dy, p.b.pointer, m: rows, k: p.outputSize, n: p.rank, into: dyB.pointer)
         if let aGradient = p.aGradient, let bGradient = p.bGradient {
             // dB = s · dyᵀ · (x Aᵀ);  dA = s · (dy B)ᵀ · x
-            Kernels.multiplyFirstTransposed(dy, xa.pointer, m: p.outputSize, k: rows, n: p.rank, alpha: p.scaling, into: bGradient.pointer)
+            p.writeBGradient(dy, product: product.pointer, rows: rows, into: bGradient.pointer)
             Kernels.multiplyFirstTransposed(dyB.pointer, x, m: p.rank, k: rows, n: p.inputSize, alpha: p.scaling, into: aGradient.pointer)
         }
         if let dx {
             // dx = dy · W + s · (dy B) · A
-            Kernels.multiply(dy, p.weight.pointer, m: rows, k: p.outputSize, n: p.inputSize, into: dx)
+            Kernels.multiply(dy, p.weight, m: rows, k: p.outputSize, n: p.inputSize, into: dx)
             Kernels.multiply(dyB.pointer, p.a.pointer, m: rows, k: p.rank, n: p.inputSize, alpha: p.scaling, beta: 1, into: dx)
         }
     }
