@@ -93,8 +93,7 @@ final class DoRALayer: NetworkLayer {
             Kernels.multiplyFirstTransposed(p.b.pointer, p.b.pointer, m: r, k: p.outputSize, n: r, into: gram.pointer)
             (count, factor) = (p.inputSize, p.a.pointer)
         }
-        // Output axis: the factor's entry (o, k) is B[o, k]; input axis: (c, k) is A[k, c].
-        let stride = axis == .output ? (entry: r, rank: 1) : (entry: 1, rank: p.inputSize)
+        let stride = factorStride
         for entry in 0..<count {
             var cross: Float = 0, quadratic: Float = 0
             for k in 0..<r {
@@ -107,6 +106,27 @@ final class DoRALayer: NetworkLayer {
             let squared = weightSquaredNorms.pointer[entry] + 2 * s * cross + s * s * quadratic
             norms.pointer[entry] = max(squared, .leastNormalMagnitude).squareRoot()
             scales.pointer[entry] = magnitude.pointer[entry] / norms.pointer[entry]
+        }
+    }
+
+    /// How the factor along the axis is laid out: on the output axis slice o's entry k is B[o, k];
+    /// on the input axis slice c's entry k is A[k, c]. ``crossProduct`` has the same layout.
+    private var factorStride: (entry: Int, rank: Int) { axis == .output ? (parameters.rank, 1) : (1, parameters.inputSize) }
+
+    /// The norm's share of the gradient of the factor along the axis (B on the output axis, A on the
+    /// input axis): with κ_e = −t_e·m_e/‖V_e‖³ it adds s·κ_e·(crossProduct + s·factor·gram) to
+    /// `factorGradient`, and stores κ_e·factor in ``scaledFactor`` for the other factor's share.
+    private func addNormGradient(_ t: UnsafePointer<Float>, factor: UnsafePointer<Float>, factorGradient: UnsafeMutablePointer<Float>) {
+        let r = parameters.rank, s = parameters.scaling, stride = factorStride
+        for entry in 0..<norms.count {
+            let n = norms.pointer[entry], kappa = -t[entry] * magnitude.pointer[entry] / (n * n * n)
+            for k in 0..<r {
+                var viaGram: Float = 0
+                for l in 0..<r { viaGram += factor[entry * stride.entry + l * stride.rank] * gram.pointer[l * r + k] }
+                let index = entry * stride.entry + k * stride.rank
+                factorGradient[index] += s * kappa * (crossProduct.pointer[index] + s * viaGram)
+                scaledFactor.pointer[index] = kappa * factor[index]
+            }
         }
     }
 
@@ -163,16 +183,8 @@ final class DoRALayer: NetworkLayer {
             Kernels.multiplyFirstTransposed(dyB.pointer, x, m: r, k: rows, n: p.inputSize, alpha: s, into: aGradient.pointer)
             if !detachNorm {
                 // dV = diag(κ)·V with κ_o = −t_o m_o / ‖V_o‖³;  dB += s·dV·Aᵀ, dA += s·Bᵀ·dV
+                addNormGradient(t, factor: p.b.pointer, factorGradient: bGradient.pointer)
                 let scaledB = scaledFactor.pointer
-                for o in 0..<out {
-                    let n = norms.pointer[o], kappa = -t[o] * magnitude.pointer[o] / (n * n * n)
-                    for k in 0..<r {
-                        var bGram: Float = 0
-                        for l in 0..<r { bGram += p.b.pointer[o * r + l] * gram.pointer[l * r + k] }
-                        bGradient.pointer[o * r + k] += s * kappa * (crossProduct.pointer[o * r + k] + s * bGram)
-                        scaledB[o * r + k] = kappa * p.b.pointer[o * r + k]
-                    }
-                }
                 Kernels.multiplyFirstTransposed(scaledB, p.weight, m: r, k: out, n: p.inputSize, alpha: s, beta: 1, into: aGradient.pointer)
                 Kernels.multiplyFirstTransposed(scaledB, p.b.pointer, m: r, k: out, n: r, into: scaledGram.pointer)
                 Kernels.multiply(scaledGram.pointer, p.a.pointer, m: r, k: r, n: p.inputSize, alpha: s * s, beta: 1, into: aGradient.pointer)
@@ -206,16 +218,8 @@ final class DoRALayer: NetworkLayer {
             Kernels.multiplyFirstTransposed(dyB.pointer, scaledInput, m: r, k: rows, n: width, alpha: s, into: aGradient.pointer)
             if !detachNorm {
                 // dV = V·diag(κ) with κ_c = −t_c m_c / ‖V_c‖³;  dA += s·Bᵀ·dV, dB += s·dV·Aᵀ
+                addNormGradient(t, factor: p.a.pointer, factorGradient: aGradient.pointer)
                 let scaledA = scaledFactor.pointer
-                for c in 0..<width {
-                    let n = norms.pointer[c], kappa = -t[c] * magnitude.pointer[c] / (n * n * n)
-                    for k in 0..<r {
-                        var gramA: Float = 0
-                        for l in 0..<r { gramA += gram.pointer[k * r + l] * p.a.pointer[l * width + c] }
-                        aGradient.pointer[k * width + c] += s * kappa * (crossProduct.pointer[k * width + c] + s * gramA)
-                        scaledA[k * width + c] = kappa * p.a.pointer[k * width + c]
-                    }
-                }
                 Kernels.multiplyTransposed(p.weight, scaledA, rows: p.outputSize, inner: width, outputs: r, alpha: s, beta: 1, into: bGradient.pointer)
                 Kernels.multiplyTransposed(p.a.pointer, scaledA, rows: r, inner: width, outputs: r, into: scaledGram.pointer)
                 Kernels.multiply(p.b.pointer, scaledGram.pointer, m: p.outputSize, k: r, n: r, alpha: s * s, beta: 1, into: bGradient.pointer)
