@@ -75,8 +75,9 @@ struct CIFAR10LoaderTests {
         #expect(SyntheticCIFAR10.make(trainCount: 50, testCount: 20, seed: 8).train.pixels != dataset.train.pixels)
     }
 
-    @Test func realDataLoadsWhenAvailable() throws {
-        guard let directory = PackagePaths.cifar10Directory else { return }  // skipped without CIFAR10_DIR
+    @Test(.enabled(if: PackagePaths.cifar10Directory != nil, "needs CIFAR10_DIR"))
+    func realDataLoadsWhenAvailable() throws {
+        let directory = try #require(PackagePaths.cifar10Directory)
         let data = try CIFAR10.load(directory: directory)
         #expect(data.train.count > 0 && data.test.count > 0)
         #expect(data.train.labels.allSatisfy { $0 < 10 })
