@@ -20,7 +20,7 @@ struct TrainingTests {
     @Test(arguments: [AdapterMethod.lora, .dora])
     func adapterTrainingImprovesAWeakBase(method: AdapterMethod) throws {
         let (base, baseRecord) = try TrainingRun.trainBase(hidden: [16], data: Self.data, settings: TrainingSettings(epochs: 1, learningRate: 0.0005, seed: 2))
-        let recipe = AdapterRecipe(method: method, rank: 2, scaling: 2, normAxis: .input)
+        let recipe = AdapterRecipe(method: method, rank: 2, scaling: 2, initialization: .kaiming, normAxis: .input)
         let (adapter, record) = try TrainingRun.trainAdapter(base: base, recipe: recipe, data: Self.data, settings: TrainingSettings(epochs: 3, learningRate: 0.002, seed: 2))
         #expect(record.epochs[2].loss < record.epochs[0].loss)
         #expect((record.testAccuracy ?? 0) > (baseRecord.testAccuracy ?? 100))

@@ -10,7 +10,7 @@ public enum SyntheticCIFAR10 {
     /// Weight of the image's own class prototype and of the distracting other class.
     static let ownWeight = 0.55, otherWeight = 0.45
     /// Amplitude of the prototypes and of the uniform pixel noise, in pixel units.
-    static let amplitude = 70.0, noise = 90.0
+    static let amplitude = 25.0, noise = 100.0
 
     /// A dataset of `trainCount` training and `testCount` test images, fixed by `seed`.
     public static func make(trainCount: Int, testCount: Int, seed: UInt64) -> CIFAR10Dataset {
