@@ -36,7 +36,22 @@ final class AdamOptimizer {
         let inverseRootCorrection2 = Float(1 / correction2.squareRoot())
         let epsilon = Float(settings.epsilon)
         let m = firstMoment.pointer, v = secondMoment.pointer
-        for i in 0..<count {
+        // Eight lanes at a time (the compiler cannot prove the four buffers distinct, so it would not
+        // vectorise the scalar loop), then the tail.
+        typealias Lanes = SIMD8<Float>
+        let width = Lanes.scalarCount, whole = count / width * width
+        var i = 0
+        while i < whole {
+            let g = UnsafeRawPointer(gradients + i).loadUnaligned(as: Lanes.self)
+            let mi = beta1 * UnsafeRawPointer(m + i).loadUnaligned(as: Lanes.self) + (1 - beta1) * g
+            let vi = beta2 * UnsafeRawPointer(v + i).loadUnaligned(as: Lanes.self) + (1 - beta2) * g * g
+            let p = UnsafeRawPointer(values + i).loadUnaligned(as: Lanes.self) - stepSize * mi / (vi.squareRoot() * inverseRootCorrection2 + epsilon)
+            UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: Lanes.self)
+            UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: Lanes.self)
+            UnsafeMutableRawPointer(values + i).storeBytes(of: p, as: Lanes.self)
+            i += width
+        }
+        for i in whole..<count {
             let g = gradients[i]
             m[i] = beta1 * m[i] + (1 - beta1) * g
             v[i] = beta2 * v[i] + (1 - beta2) * g * g
