@@ -16,7 +16,9 @@ final class FloatBuffer {
     /// A buffer holding a copy of `values`.
     convenience init(_ values: [Float]) {
         self.init(count: values.count)
-        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
+        values.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { pointer.update(from: base, count: values.count) }
+        }
     }
 
     deinit { pointer.deallocate() }
@@ -38,7 +40,9 @@ struct FloatSlice {
     /// Overwrites the contents with `values` (same count).
     func assign(_ values: [Float]) {
         precondition(values.count == count, "slice of \(count) assigned \(values.count) values")
-        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: count) }
+        values.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { pointer.update(from: base, count: count) }
+        }
     }
 }
 

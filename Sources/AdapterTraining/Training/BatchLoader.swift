@@ -21,8 +21,9 @@ final class BatchLoader {
         let width = CIFAR10.imageBytes
         table.withUnsafeBufferPointer { lookup in
             split.pixels.withUnsafeBufferPointer { pixels in
+                guard let first = pixels.baseAddress else { return }
                 for (row, index) in indices[range].enumerated() {
-                    let source = pixels.baseAddress! + index * width, target = inputs.pointer + row * width
+                    let source = first + index * width, target = inputs.pointer + row * width
                     for p in 0..<width { target[p] = lookup[Int(source[p])] }
                     labels[row] = Int32(split.labels[index])
                 }

@@ -50,7 +50,7 @@ public enum Evaluator {
         let order = Array(0..<split.count)
         let start = Date()
         var offset = 0
-        while offset < split.count {
+        while offset < split.count, classes > 0 {
             let rows = loader.load(split, indices: order, range: offset..<min(split.count, offset + loader.capacity))
             let logits = network.forward(loader.inputs.pointer, rows: rows)
             for row in 0..<rows {
