@@ -73,6 +73,9 @@ struct CIFAR10LoaderTests {
         #expect(loaded.test.labels == dataset.test.labels)
         #expect(SyntheticCIFAR10.make(trainCount: 50, testCount: 20, seed: 7).train.pixels == dataset.train.pixels)
         #expect(SyntheticCIFAR10.make(trainCount: 50, testCount: 20, seed: 8).train.pixels != dataset.train.pixels)
+        // The test split must not depend on the training split's size (eval generates only the test split).
+        #expect(SyntheticCIFAR10.make(trainCount: 0, testCount: 20, seed: 7).test.pixels == dataset.test.pixels)
+        #expect(dataset.test.pixels != Array(dataset.train.pixels.prefix(dataset.test.pixels.count)))
     }
 
     @Test(.enabled(if: PackagePaths.cifar10Directory != nil, "needs CIFAR10_DIR"))

@@ -19,7 +19,9 @@ public enum SyntheticCIFAR10 {
         let prototypes: [[Double]] = (0..<CIFAR10.classCount).map { _ in
             (0..<(3 * blocksPerSide * blocksPerSide)).map { _ in random.unit() * 2 - 1 }
         }
-        func split(_ count: Int) -> CIFAR10Split {
+        // Each split draws from its own stream, so the test images do not depend on how many training images were made.
+        func split(_ count: Int, stream: UInt64) -> CIFAR10Split {
+            var random = SeededRandom(seed: seed ^ (stream &* 0x9E37_79B9_7F4A_7C15))
             var pixels = [UInt8](repeating: 0, count: count * CIFAR10.imageBytes)
             var labels = [UInt8](repeating: 0, count: count)
             for image in 0..<count {
@@ -39,8 +41,8 @@ public enum SyntheticCIFAR10 {
             }
             return CIFAR10Split(pixels: pixels, labels: labels)
         }
-        let train = split(trainCount), test = split(testCount)
-        return CIFAR10Dataset(train: train, test: test, source: "synthetic (seed \(seed), \(trainCount) train / \(testCount) test images)")
+        let train = split(trainCount, stream: 1), test = split(testCount, stream: 2)
+        return CIFAR10Dataset(train: train, test: test, source: "synthetic CIFAR-format data (seed \(seed))")
     }
 
     /// Writes `dataset` into `directory` in the official layout (`data_batch_1.bin`, `test_batch.bin`, `batches.meta.txt`).
