@@ -35,7 +35,28 @@ final class AdamOptimizer {
         let stepSize = Float(settings.learningRate / correction1)
         let inverseRootCorrection2 = Float(1 / correction2.squareRoot())
         let epsilon = Float(settings.epsilon)
-        let m = firstMoment.pointer, v = secondMoment.pointer
+        let buffers = Buffers(values: values, gradients: gradients, m: firstMoment.pointer, v: secondMoment.pointer)
+        let constants = Constants(beta1: beta1, beta2: beta2, stepSize: stepSize, inverseRootCorrection2: inverseRootCorrection2, epsilon: epsilon)
+        // Bound by memory bandwidth, which grows with the cores used.
+        ParallelGEMM.forEachChunk(count: count) { range in Self.update(range, buffers, constants) }
+    }
+
+    /// The buffers shared by the chunk workers; each writes only its own range.
+    private struct Buffers: @unchecked Sendable {
+        let values: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>
+        let m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
+    }
+
+    /// One step's coefficients.
+    private struct Constants: Sendable {
+        let beta1: Float, beta2: Float, stepSize: Float, inverseRootCorrection2: Float, epsilon: Float
+    }
+
+    private static func update(_ range: Range<Int>, _ buffers: Buffers, _ constants: Constants) {
+        let values = buffers.values + range.lowerBound, gradients = buffers.gradients + range.lowerBound
+        let m = buffers.m + range.lowerBound, v = buffers.v + range.lowerBound, count = range.count
+        let beta1 = constants.beta1, beta2 = constants.beta2, stepSize = constants.stepSize
+        let inverseRootCorrection2 = constants.inverseRootCorrection2, epsilon = constants.epsilon
         // Eight lanes at a time (the compiler cannot prove the four buffers distinct, so it would not
         // vectorise the scalar loop), then the tail.
         typealias Lanes = SIMD8<Float>

@@ -52,13 +52,13 @@ struct LowRankParameters {
 
     /// y += scaling · (x·Aᵀ) · Bᵀ, with x·Aᵀ read from the last `rank` columns of a stacked `product`.
     func addLowRankTerm(from product: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
-        BLAS.gemm(.none, .transposed, m: rows, n: outputSize, k: rank, alpha: scaling, a: product + outputSize, lda: stackedWidth,
+        ParallelGEMM.gemm(.none, .transposed, m: rows, n: outputSize, k: rank, alpha: scaling, a: product + outputSize, lda: stackedWidth,
                   b: b.pointer, ldb: rank, beta: 1, c: y, ldc: outputSize)
     }
 
     /// dB = scaling · dyᵀ · (x·Aᵀ), with x·Aᵀ from a stacked `product`.
     func writeBGradient(_ dy: UnsafePointer<Float>, product: UnsafePointer<Float>, rows: Int, into gradient: UnsafeMutablePointer<Float>) {
-        BLAS.gemm(.transposed, .none, m: outputSize, n: rank, k: rows, alpha: scaling, a: dy, lda: outputSize,
+        ParallelGEMM.gemm(.transposed, .none, m: outputSize, n: rank, k: rows, alpha: scaling, a: dy, lda: outputSize,
                   b: product + outputSize, ldb: stackedWidth, beta: 0, c: gradient, ldc: rank)
     }
 

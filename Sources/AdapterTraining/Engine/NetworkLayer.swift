@@ -45,18 +45,18 @@ enum Kernels {
     /// y = x · wᵀ (+ beta · y): `x` is `rows × inner`, `w` is `outputs × inner`.
     static func multiplyTransposed(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, rows: Int, inner: Int, outputs: Int,
                                    alpha: Float = 1, beta: Float = 0, into y: UnsafeMutablePointer<Float>) {
-        BLAS.gemm(.none, .transposed, m: rows, n: outputs, k: inner, alpha: alpha, a: x, lda: inner, b: w, ldb: inner, beta: beta, c: y, ldc: outputs)
+        ParallelGEMM.gemm(.none, .transposed, m: rows, n: outputs, k: inner, alpha: alpha, a: x, lda: inner, b: w, ldb: inner, beta: beta, c: y, ldc: outputs)
     }
 
     /// c = a · b (+ beta · c): `a` is `m × k`, `b` is `k × n`.
     static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, m: Int, k: Int, n: Int,
                          alpha: Float = 1, beta: Float = 0, into c: UnsafeMutablePointer<Float>) {
-        BLAS.gemm(.none, .none, m: m, n: n, k: k, alpha: alpha, a: a, lda: k, b: b, ldb: n, beta: beta, c: c, ldc: n)
+        ParallelGEMM.gemm(.none, .none, m: m, n: n, k: k, alpha: alpha, a: a, lda: k, b: b, ldb: n, beta: beta, c: c, ldc: n)
     }
 
     /// c = aᵀ · b (+ beta · c): `a` is `k × m`, `b` is `k × n` (a gradient over a batch of `k` rows).
     static func multiplyFirstTransposed(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, m: Int, k: Int, n: Int,
                                         alpha: Float = 1, beta: Float = 0, into c: UnsafeMutablePointer<Float>) {
-        BLAS.gemm(.transposed, .none, m: m, n: n, k: k, alpha: alpha, a: a, lda: m, b: b, ldb: n, beta: beta, c: c, ldc: n)
+        ParallelGEMM.gemm(.transposed, .none, m: m, n: n, k: k, alpha: alpha, a: a, lda: m, b: b, ldb: n, beta: beta, c: c, ldc: n)
     }
 }

@@ -41,7 +41,7 @@ public enum Evaluator {
     /// Evaluates `model` on `split`; also returns every logit row when `keepLogits`.
     public static func evaluate(_ model: TrainableModel, on split: CIFAR10Split, classNames: [String],
                                 keepLogits: Bool = false) -> (report: EvaluationReport, logits: [Float]?) {
-        BLAS.setThreadCount(Trainer.defaultThreadCount)
+        ParallelGEMM.configure(workers: Trainer.defaultThreadCount)
         let network = model.network, classes = network.outputSize
         let loader = BatchLoader(capacity: min(batchSize, max(split.count, 1)))
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)

@@ -70,7 +70,7 @@ public enum Trainer {
         }
         guard split.count > 0 else { throw .invalidOption(name: "--data", problem: "the training split holds no images") }
         guard model.trainableParameterCount > 0 else { throw .incompatibleModel(problem: "the model has nothing to train") }
-        BLAS.setThreadCount(defaultThreadCount)
+        ParallelGEMM.configure(workers: defaultThreadCount)
         let network = model.network
         let batch = min(settings.batchSize, split.count)
         network.reserve(rows: batch)
