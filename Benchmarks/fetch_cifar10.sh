@@ -15,8 +15,8 @@ mkdir -p "$DEST"
 ARCHIVE="$DEST/cifar-10-binary.tar.gz"
 if [ ! -f "$ARCHIVE" ]; then
   echo "data: downloading $URL (162 MB)"
-  if ! curl -fL --connect-timeout 10 --retry 2 -o "$ARCHIVE.part" "$URL"; then
-    rm -f "$ARCHIVE.part"
+  if ! curl -fsSL --connect-timeout 10 --retry 2 -o "$ARCHIVE.part" "$URL"; then
+    rm -f "$ARCHIVE.part"; rmdir "$DEST" 2>/dev/null || true
     echo "data: error: cannot download $URL (offline?); get cifar-10-binary.tar.gz elsewhere, put it in $DEST/ and rerun, or pass --data DIR / set CIFAR10_DIR" >&2
     exit 1
   fi
