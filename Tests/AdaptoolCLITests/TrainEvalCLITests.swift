@@ -75,4 +75,19 @@ struct TrainEvalCLITests {
         let bad = try ExternalProcess.adaptool(["eval", base, "--data", data])
         #expect(bad.status != 0 && bad.stderr.contains("not a multiple of 3073"))
     }
+
+    @Test func interruptLeavesNoPartialOutput() throws {
+        let folder = try TemporaryDirectory()
+        let data = try dataFolder(folder)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PackagePaths.adaptoolBinary)
+        process.arguments = ["train", "base", "--data", data, "--epochs", "1000", "--quiet", "-o", folder.file("base.h5"), "--metrics", folder.file("m.csv")]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(1_500_000)
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(try folder.contents() == ["data"], "no output and no temporary file may be left")
+    }
 }
