@@ -57,9 +57,9 @@ final class AdamOptimizer {
         let m = buffers.m + range.lowerBound, v = buffers.v + range.lowerBound, count = range.count
         let beta1 = constants.beta1, beta2 = constants.beta2, stepSize = constants.stepSize
         let inverseRootCorrection2 = constants.inverseRootCorrection2, epsilon = constants.epsilon
-        // Eight lanes at a time (the compiler cannot prove the four buffers distinct, so it would not
-        // vectorise the scalar loop), then the tail.
-        typealias Lanes = SIMD8<Float>
+        // Explicit vectors, because the compiler cannot prove the four buffers distinct and would not
+        // vectorise the scalar loop; four lanes fill one register of the baseline x86-64 target.
+        typealias Lanes = SIMD4<Float>
         let width = Lanes.scalarCount, whole = count / width * width
         var i = 0
         while i < whole {
