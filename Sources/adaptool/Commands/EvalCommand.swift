@@ -15,14 +15,18 @@ struct EvalCommand: AdaptoolCommand {
     var json = false
     @Flag(help: "Also merge the adapter in memory and compare predictions, logits and time per image.")
     var compareMerged = false
+    @Flag(help: "Accept an adapter whose base_fingerprint differs from MODEL's (every shape must still fit).")
+    var ignoreFingerprint = false
 
     func validate() throws {
         if compareMerged, adapter == nil { throw ValidationError("--compare-merged needs --adapter") }
+        if ignoreFingerprint, adapter == nil { throw ValidationError("--ignore-fingerprint needs --adapter") }
     }
 
     func execute() throws {
         let data = try dataOptions.load(testOnly: true)
-        let summary = try EvaluationRun.run(modelPath: model, adapterPath: adapter, data: data, compareMerged: compareMerged)
+        let summary = try EvaluationRun.run(modelPath: model, adapterPath: adapter, data: data, compareMerged: compareMerged,
+                                              ignoreFingerprint: ignoreFingerprint)
         if json { try JSONOutput.print(summary) } else { print(Self.render(summary)) }
     }
 
