@@ -65,6 +65,14 @@ struct GradientCheckTests {
         check(try TrainableModel(base: base, adapter: adapter, trainable: true), reference: ReferenceMLP(base: base, adapter: adapter, trainsBase: false))
     }
 
+    @Test func loraOnUpperLayersOnly() throws {
+        // Back-propagation stops at the lowest adapted layer; the frozen first layer gets no gradient pass.
+        let base = Checkpoint.random(sizes: Self.sizes, seed: 8)
+        var adapter = Adapter.random(for: base, method: .lora, rank: 2, scaling: 1.1, seed: 9)
+        adapter.layers.removeFirst()
+        check(try TrainableModel(base: base, adapter: adapter, trainable: true), reference: ReferenceMLP(base: base, adapter: adapter, trainsBase: false))
+    }
+
     @Test(arguments: [NormAxis.output, .input], [false, true])
     func doraThroughTheNorm(axis: NormAxis, detach: Bool) throws {
         let base = Checkpoint.random(sizes: Self.sizes, seed: 6)

@@ -26,7 +26,7 @@ final class DenseLayer: NetworkLayer {
         bias = FloatSlice(pointer: b.pointer, count: b.count)
     }
 
-    var trainableCount: Int { isTrainable ? initialWeight.count + initialBias.count : 0 }
+    var trainableCount: Int { isTrainable ? (inputSize + 1) * outputSize : 0 }
 
     func bind(_ allocator: inout ParameterAllocator) {
         guard isTrainable else { return }

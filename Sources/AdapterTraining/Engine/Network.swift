@@ -50,13 +50,14 @@ final class Network {
     }
 
     /// Back-propagates `logitGradient` through the batch last passed to ``forward(_:rows:)``,
-    /// filling ``gradients``. The first layer's input gradient is not computed.
+    /// filling ``gradients``. Stops at the first trainable layer: nothing below it needs a gradient.
     func backward(input: UnsafePointer<Float>, logitGradient: UnsafePointer<Float>, rows: Int) {
         var dy = logitGradient
-        for index in stride(from: layers.count - 1, through: 0, by: -1) {
+        let lowest = layers.firstIndex { $0.trainableCount > 0 } ?? layers.count
+        for index in stride(from: layers.count - 1, through: lowest, by: -1) {
             let layer = layers[index]
             let x = index == 0 ? input : UnsafePointer(activations[index - 1].pointer)
-            let dx = index == 0 ? nil : outputGradients[index % 2].pointer
+            let dx = index == lowest ? nil : outputGradients[index % 2].pointer
             layer.backward(x, outputGradient: dy, rows: rows, inputGradient: dx)
             if let dx {
                 // ReLU: the gradient passes where the activation was positive.
