@@ -21,14 +21,14 @@ rate() {  # stdout of a train job: "… E epochs of N images in S s …" → N·
 
 PEAK="n/a"
 if [ -x /usr/bin/time ]; then
-  /usr/bin/time -f "%M" -o "$DIR/base.rss" "$BIN" train base "${DATA_ARGS[@]}" --epochs 2 --quiet --force -o "$DIR/base.h5" > "$DIR/base.txt"
+  /usr/bin/time -f "%M" -o "$DIR/base.rss" "$BIN" train base "${DATA_ARGS[@]}" --epochs 2 --quiet --force -o "$DIR/base.h5" --metrics "$DIR/base.csv" > "$DIR/base.txt"
   PEAK=$(awk '{ printf "%.0f MB", $1 / 1024 }' "$DIR/base.rss")
 else
-  "$BIN" train base "${DATA_ARGS[@]}" --epochs 2 --quiet --force -o "$DIR/base.h5" > "$DIR/base.txt"
+  "$BIN" train base "${DATA_ARGS[@]}" --epochs 2 --quiet --force -o "$DIR/base.h5" --metrics "$DIR/base.csv" > "$DIR/base.txt"
 fi
-"$BIN" train lora --base "$DIR/base.h5" "${DATA_ARGS[@]}" --epochs "$EPOCHS" --quiet --force -o "$DIR/lora.h5" > "$DIR/lora.txt"
-"$BIN" train dora --base "$DIR/base.h5" "${DATA_ARGS[@]}" --norm-axis input --epochs "$EPOCHS" --quiet --force -o "$DIR/dora.h5" > "$DIR/dora.txt"
-"$BIN" train dora --base "$DIR/base.h5" "${DATA_ARGS[@]}" --norm-axis input --detach-norm --epochs "$EPOCHS" --quiet --force -o "$DIR/dora-detach.h5" > "$DIR/dora-detach.txt"
+"$BIN" train lora --base "$DIR/base.h5" "${DATA_ARGS[@]}" --epochs "$EPOCHS" --quiet --force -o "$DIR/lora.h5" --metrics "$DIR/lora.csv" > "$DIR/lora.txt"
+"$BIN" train dora --base "$DIR/base.h5" "${DATA_ARGS[@]}" --norm-axis input --epochs "$EPOCHS" --quiet --force -o "$DIR/dora.h5" --metrics "$DIR/dora.csv" > "$DIR/dora.txt"
+"$BIN" train dora --base "$DIR/base.h5" "${DATA_ARGS[@]}" --norm-axis input --detach-norm --epochs "$EPOCHS" --quiet --force -o "$DIR/dora-detach.h5" --metrics "$DIR/dora-detach.csv" > "$DIR/dora-detach.txt"
 "$BIN" eval "$DIR/base.h5" --adapter "$DIR/dora.h5" --compare-merged "${DATA_ARGS[@]}" > "$DIR/eval.txt"
 eval_rate=$(sed -n 's/^throughput: \([0-9]*\) images.*/\1/p' "$DIR/eval.txt")
 us() { sed -n "s/^time per image: .*$1 \([0-9.]*\) µs.*/\1/p" "$DIR/eval.txt"; }
@@ -49,15 +49,18 @@ peer_rate() { awk -v n="$PEER_N" -v e="$1" -v s="$2" 'BEGIN { printf "%.0f", n *
 pb=$(peer_rate 2 "$PEER_BASE"); pl=$(peer_rate 10 "$PEER_LORA"); pd=$(peer_rate 10 "$PEER_DORA")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; }
 
+best() { awk -F, 'NR > 1 && $5 > best { best = $5 } END { printf "%.0f", best }' "$1"; }  # fastest epoch (least disturbed by other load)
 ab=$(rate "$DIR/base.txt"); al=$(rate "$DIR/lora.txt"); ad=$(rate "$DIR/dora.txt"); add=$(rate "$DIR/dora-detach.txt")
 echo
-printf "%-34s %14s %14s %8s %8s\n" "job" "adaptool img/s" "peer img/s" "ratio" "target"
-printf "%-34s %14s %14s %8s %8s\n" "train base (3072-128-256-10)" "$ab" "$pb" "$(ratio "$ab" "$pb")" "≥1.5×"
-printf "%-34s %14s %14s %8s %8s\n" "train LoRA r4 all layers" "$al" "$pl" "$(ratio "$al" "$pl")" "≥2×"
-printf "%-34s %14s %14s %8s %8s\n" "train DoRA r4 input axis" "$ad" "$pd" "$(ratio "$ad" "$pd")" "≥2.5×"
-printf "%-34s %14s %14s %8s %8s\n" "train DoRA r4 input, detach-norm" "$add" "$pd" "$(ratio "$add" "$pd")" ""
-printf "%-34s %14s %14s %8s %8s\n" "eval base+DoRA unmerged" "$eval_rate" "" "" ""
+row() { printf "%-34s %14s %11s %14s %8s %11s %7s\n" "$@"; }
+row "job" "adaptool img/s" "best epoch" "peer img/s" "ratio" "best ratio" "target"
+row "train base (3072-128-256-10)" "$ab" "$(best "$DIR/base.csv")" "$pb" "$(ratio "$ab" "$pb")" "$(ratio "$(best "$DIR/base.csv")" "$pb")" "≥1.5×"
+row "train LoRA r4 all layers" "$al" "$(best "$DIR/lora.csv")" "$pl" "$(ratio "$al" "$pl")" "$(ratio "$(best "$DIR/lora.csv")" "$pl")" "≥2×"
+row "train DoRA r4 input axis" "$ad" "$(best "$DIR/dora.csv")" "$pd" "$(ratio "$ad" "$pd")" "$(ratio "$(best "$DIR/dora.csv")" "$pd")" "≥2.5×"
+row "train DoRA r4 input, detach-norm" "$add" "$(best "$DIR/dora-detach.csv")" "$pd" "$(ratio "$add" "$pd")" "$(ratio "$(best "$DIR/dora-detach.csv")" "$pd")" ""
+row "eval base+DoRA unmerged" "$eval_rate" "" "" "" "" ""
 echo
 echo "time per image (eval, batch 500): base $(us base) µs, unmerged DoRA $(us unmerged) µs, merged $(us merged) µs"
 echo "peak RSS of a full base training run (2 epochs, whole training set in memory as bytes): $PEAK (target < 1 GB)"
 echo "$PEER_NOTE"
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) (other processes on the same cores lower every figure)"
