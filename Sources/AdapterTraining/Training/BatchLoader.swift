@@ -15,17 +15,30 @@ final class BatchLoader {
 
     deinit { labels.deallocate() }
 
+    /// Batches from this many rows are converted in parallel.
+    static let parallelRows = 16
+
+    /// The input buffer, shared by the workers; each writes only its own rows.
+    private struct Targets: @unchecked Sendable {
+        let inputs: UnsafeMutablePointer<Float>
+    }
+
     /// Loads the images `indices[range]` of `split`; returns the number of rows.
     func load(_ split: CIFAR10Split, indices: [Int], range: Range<Int>) -> Int {
         precondition(range.count <= capacity, "batch larger than the loader")
         let width = CIFAR10.imageBytes
-        table.withUnsafeBufferPointer { lookup in
-            split.pixels.withUnsafeBufferPointer { pixels in
-                guard let first = pixels.baseAddress else { return }
-                for (row, index) in indices[range].enumerated() {
-                    let source = first + index * width, target = inputs.pointer + row * width
-                    for p in 0..<width { target[p] = lookup[Int(source[p])] }
-                    labels[row] = Int32(split.labels[index])
+        let targets = Targets(inputs: inputs.pointer)
+        let table = self.table
+        for (row, index) in indices[range].enumerated() { labels[row] = Int32(split.labels[index]) }
+        // Rows are independent: spread them over the workers (the conversion is a large share of a LoRA step).
+        ParallelGEMM.forEachChunk(count: range.count, alignment: 1, threshold: Self.parallelRows) { rows in
+            table.withUnsafeBufferPointer { lookup in
+                split.pixels.withUnsafeBufferPointer { pixels in
+                    guard let first = pixels.baseAddress else { return }
+                    for row in rows {
+                        let source = first + indices[range.lowerBound + row] * width, target = targets.inputs + row * width
+                        for p in 0..<width { target[p] = lookup[Int(source[p])] }
+                    }
                 }
             }
         }
