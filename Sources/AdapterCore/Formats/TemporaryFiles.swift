@@ -30,6 +30,8 @@ public enum TemporaryFiles {
                 source.setEventHandler {
                     removeAll()
                     FileHandle.standardError.write(Data("adaptool: interrupted; no output was written\n".utf8))
+                    // _exit, not exit: worker threads may still be inside OpenBLAS, whose exit-time
+                    // destructors would pull buffers from under them and crash the process.
                     _exit(128 + signalNumber)
                 }
                 source.resume()

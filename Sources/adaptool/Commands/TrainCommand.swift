@@ -1,11 +1,71 @@
 import AdapterKit
 import ArgumentParser
 
-/// `adaptool train`.
-struct TrainCommand: AdaptoolCommand {
-    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train a base MLP, a LoRA or DoRA adapter, or a full fine-tune on CIFAR-10.")
+/// `adaptool train`: one subcommand per kind of training.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a base MLP, a LoRA or DoRA adapter, or a full fine-tune on CIFAR-10.",
+        subcommands: [TrainBaseCommand.self, TrainLoRACommand.self, TrainDoRACommand.self, TrainFullCommand.self])
+}
+
+/// `adaptool train base`.
+struct TrainBaseCommand: AdaptoolCommand {
+    static let configuration = CommandConfiguration(commandName: "base", abstract: "Train a fresh MLP 3072 → hidden… → 10.")
+
+    @OptionGroup var dataOptions: DataOptions
+    @Option(help: "Hidden layer sizes, comma-separated.")
+    var hidden = "128,256"
+    @OptionGroup var training: TrainingOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws { _ = try Self.sizes(hidden) }
+
+    static func sizes(_ text: String) throws -> [Int] {
+        let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else { throw ValidationError("--hidden must list positive sizes, e.g. 128,256") }
+        return sizes.compactMap { $0 }
+    }
 
     func execute() throws {
-        throw CleanExit.message("adaptool train is not available in this build yet")
+        try training.checkOutputsAreFree(output)
+        let data = try dataOptions.load()
+        let display = ProgressDisplay(label: "base", quiet: training.quiet)
+        let (checkpoint, record) = try TrainingRun.trainBase(hidden: try Self.sizes(hidden), data: data,
+                                                             settings: training.settings(defaultEpochs: 2), progress: display.update)
+        try checkpoint.write(to: output.output, options: output.writeOptions)
+        try training.writeMetrics(record, overwrite: output.force)
+        print(TrainingReport.line(output: output.output, record: record))
+    }
+}
+
+/// `adaptool train full`.
+struct TrainFullCommand: AdaptoolCommand {
+    static let configuration = CommandConfiguration(commandName: "full", abstract: "Fine-tune every weight of a base checkpoint (the baseline adapters are compared with).")
+
+    @Option(help: "The base checkpoint to start from.")
+    var base: String
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var training: TrainingOptions
+    @OptionGroup var output: OutputOptions
+
+    func execute() throws {
+        let start = try Checkpoint.read(from: base)
+        try training.checkOutputsAreFree(output)
+        let data = try dataOptions.load()
+        let display = ProgressDisplay(label: "full", quiet: training.quiet)
+        let (checkpoint, record) = try TrainingRun.trainFull(base: start, data: data, settings: training.settings(defaultEpochs: 2), progress: display.update)
+        try checkpoint.write(to: output.output, options: output.writeOptions)
+        try training.writeMetrics(record, overwrite: output.force)
+        print(TrainingReport.line(output: output.output, record: record))
+    }
+}
+
+/// The one-line summary printed on stdout after training.
+enum TrainingReport {
+    static func line(output: String, record: TrainingRecord) -> String {
+        let accuracy = record.testAccuracy.map { String(format: ", test accuracy %.2f %%", $0) } ?? ""
+        return String(format: "wrote %@: %@, %d trainable parameters, %d epochs of %d images in %.2f s%@",
+                      output, record.method, record.trainableParameters, record.epochs.count, record.trainImages, record.trainingSeconds, accuracy)
     }
 }

@@ -1,0 +1,62 @@
+import AdapterCore
+
+/// One linear layer of the training engine with a hand-written backward pass.
+///
+/// All tensors are row-major float32; a batch is `rows` inputs of ``inputSize`` features. Layers
+/// never allocate after ``reserve(rows:)``: every intermediate lives in a buffer sized for the
+/// largest batch.
+protocol NetworkLayer: AnyObject {
+    /// The base layer's name.
+    var name: String { get }
+    /// Input features.
+    var inputSize: Int { get }
+    /// Output features.
+    var outputSize: Int { get }
+    /// Number of trainable parameters (0 when frozen).
+    var trainableCount: Int { get }
+    /// Places the trainable tensors in the flat parameter store (called once, before training).
+    func bind(_ allocator: inout ParameterAllocator)
+    /// Sizes the per-batch buffers for batches of up to `rows` inputs.
+    func reserve(rows: Int)
+    /// y = layer(x) for `rows` inputs.
+    func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>)
+    /// Writes the gradients of the trainable tensors (overwriting, not accumulating) and, when
+    /// `dx` is given, the gradient with respect to the input. Must follow ``forward(_:rows:into:)``
+    /// on the same `x`.
+    func backward(_ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, rows: Int, inputGradient dx: UnsafeMutablePointer<Float>?)
+}
+
+/// Small helpers shared by the layers (row-major, batch-first).
+enum Kernels {
+    /// y[i, :] = bias for every row.
+    static func fillRows(_ y: UnsafeMutablePointer<Float>, rows: Int, with bias: UnsafePointer<Float>, columns: Int) {
+        for row in 0..<rows { (y + row * columns).update(from: bias, count: columns) }
+    }
+
+    /// sums[j] = Σ_i m[i, j].
+    static func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+        sums.update(repeating: 0, count: columns)
+        for row in 0..<rows {
+            let line = m + row * columns
+            for column in 0..<columns { sums[column] += line[column] }
+        }
+    }
+
+    /// y = x · wᵀ (+ beta · y): `x` is `rows × inner`, `w` is `outputs × inner`.
+    static func multiplyTransposed(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, rows: Int, inner: Int, outputs: Int,
+                                   alpha: Float = 1, beta: Float = 0, into y: UnsafeMutablePointer<Float>) {
+        ParallelGEMM.gemm(.none, .transposed, m: rows, n: outputs, k: inner, alpha: alpha, a: x, lda: inner, b: w, ldb: inner, beta: beta, c: y, ldc: outputs)
+    }
+
+    /// c = a · b (+ beta · c): `a` is `m × k`, `b` is `k × n`.
+    static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, m: Int, k: Int, n: Int,
+                         alpha: Float = 1, beta: Float = 0, into c: UnsafeMutablePointer<Float>) {
+        ParallelGEMM.gemm(.none, .none, m: m, n: n, k: k, alpha: alpha, a: a, lda: k, b: b, ldb: n, beta: beta, c: c, ldc: n)
+    }
+
+    /// c = aᵀ · b (+ beta · c): `a` is `k × m`, `b` is `k × n` (a gradient over a batch of `k` rows).
+    static func multiplyFirstTransposed(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, m: Int, k: Int, n: Int,
+                                        alpha: Float = 1, beta: Float = 0, into c: UnsafeMutablePointer<Float>) {
+        ParallelGEMM.gemm(.transposed, .none, m: m, n: n, k: k, alpha: alpha, a: a, lda: m, b: b, ldb: n, beta: beta, c: c, ldc: n)
+    }
+}

@@ -1,0 +1,79 @@
+import AdapterKit
+import ArgumentParser
+
+/// The options LoRA and DoRA training share.
+struct AdapterTrainingOptions: ParsableArguments {
+    @Option(help: "The base checkpoint (frozen).")
+    var base: String
+    @Option(help: "Rank of A and B.")
+    var rank = 4
+    @Option(help: "PEFT-style alpha: scaling = alpha / rank (give --alpha or --scaling).")
+    var alpha: Double?
+    @Option(help: "The factor ΔW = scaling · B · A (default 8, the reference notebook's).")
+    var scaling: Double?
+    @Option(help: "Layers to adapt: all, or names separated by commas.")
+    var targets = "all"
+    @Option(name: .customLong("init"), help: "How A is drawn: gaussian (N(0, 1/rank), the reference) or kaiming (PEFT).")
+    var initialization: LowRankInitialization = .gaussian
+
+    func validate() throws {
+        guard rank >= 1 else { throw ValidationError("--rank must be at least 1") }
+        if alpha != nil, scaling != nil { throw ValidationError("give --alpha or --scaling, not both") }
+        if let value = alpha ?? scaling, !value.isFinite { throw ValidationError("--alpha/--scaling must be finite") }
+    }
+
+    func recipe(_ method: AdapterMethod, normAxis: NormAxis = .output, detachNorm: Bool = false) -> AdapterRecipe {
+        let scalingValue = scaling ?? alpha.map { $0 / Double(rank) } ?? 8
+        let names = targets == "all" ? nil : targets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return AdapterRecipe(method: method, rank: rank, alpha: alpha ?? scalingValue * Double(rank), scaling: scalingValue, targets: names,
+                             initialization: initialization, normAxis: normAxis, detachNorm: detachNorm)
+    }
+
+    /// Trains and writes the adapter.
+    func run(_ recipe: AdapterRecipe, dataOptions: DataOptions, training: TrainingOptions, output: OutputOptions) throws {
+        let baseCheckpoint = try Checkpoint.read(from: base)
+        try training.checkOutputsAreFree(output)
+        let data = try dataOptions.load()
+        let display = ProgressDisplay(label: recipe.method.rawValue, quiet: training.quiet)
+        let (adapter, record) = try TrainingRun.trainAdapter(base: baseCheckpoint, recipe: recipe, data: data,
+                                                             settings: training.settings(defaultEpochs: 10), progress: display.update)
+        try adapter.write(to: output.output, options: output.writeOptions)
+        try training.writeMetrics(record, overwrite: output.force)
+        print(TrainingReport.line(output: output.output, record: record))
+    }
+}
+
+extension LowRankInitialization: ExpressibleByArgument {}
+extension NormAxis: ExpressibleByArgument {}
+
+/// `adaptool train lora`.
+struct TrainLoRACommand: AdaptoolCommand {
+    static let configuration = CommandConfiguration(commandName: "lora", abstract: "Train a LoRA adapter on a frozen base checkpoint.")
+
+    @OptionGroup var adapter: AdapterTrainingOptions
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var training: TrainingOptions
+    @OptionGroup var output: OutputOptions
+
+    func execute() throws {
+        try adapter.run(adapter.recipe(.lora), dataOptions: dataOptions, training: training, output: output)
+    }
+}
+
+/// `adaptool train dora`.
+struct TrainDoRACommand: AdaptoolCommand {
+    static let configuration = CommandConfiguration(commandName: "dora", abstract: "Train a DoRA adapter (magnitude and direction) on a frozen base checkpoint.")
+
+    @OptionGroup var adapter: AdapterTrainingOptions
+    @Option(help: "Norm per output row (the DoRA paper, PEFT) or per input column (the reference notebook).")
+    var normAxis: NormAxis = .output
+    @Flag(help: "Treat ‖V‖ as a constant in the backward pass (the DoRA paper's cheaper variant).")
+    var detachNorm = false
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var training: TrainingOptions
+    @OptionGroup var output: OutputOptions
+
+    func execute() throws {
+        try adapter.run(adapter.recipe(.dora, normAxis: normAxis, detachNorm: detachNorm), dataOptions: dataOptions, training: training, output: output)
+    }
+}

@@ -1,0 +1,52 @@
+import AdapterKit
+import ArgumentParser
+import Foundation
+
+/// `--epochs`, `--lr`, `--batch-size`, `--seed`, `--quiet`, `--metrics`: shared by every `train` job.
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "Passes over the training set (default: 2 for base and full, 10 for adapters).")
+    var epochs: Int?
+
+    @Option(name: .customLong("lr"), help: "Adam learning rate.")
+    var learningRate = 0.005
+
+    @Option(help: "Images per step.")
+    var batchSize = 64
+
+    @Option(help: "Seed of the initialisation and the shuffles.")
+    var seed: UInt64 = 123
+
+    @Flag(help: "Print no progress.")
+    var quiet = false
+
+    @Option(help: "Also write per-epoch loss and accuracy to this CSV file.")
+    var metrics: String?
+
+    func validate() throws {
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr must be a positive number") }
+    }
+
+    /// The library's settings, with `defaultEpochs` when `--epochs` is absent.
+    func settings(defaultEpochs: Int) -> TrainingSettings {
+        TrainingSettings(epochs: epochs ?? defaultEpochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
+    }
+
+    /// Fails before any training when an output exists and `--force` was not given.
+    func checkOutputsAreFree(_ output: OutputOptions) throws {
+        for path in [output.output] + (metrics.map { [$0] } ?? []) where !output.force && FileManager.default.fileExists(atPath: path) {
+            throw FormatError.outputExists(path: path)
+        }
+    }
+
+    /// Writes the `--metrics` CSV, if asked for, atomically.
+    func writeMetrics(_ record: TrainingRecord, overwrite: Bool) throws {
+        guard let metrics else { return }
+        let output = try AtomicOutput(destination: metrics, overwrite: overwrite)
+        do { try record.metricsCSV.write(toFile: output.temporaryPath, atomically: false, encoding: .utf8) } catch {
+            throw FormatError.io(path: metrics, problem: "cannot be written (\(error.localizedDescription))")
+        }
+        try output.commit()
+    }
+}
