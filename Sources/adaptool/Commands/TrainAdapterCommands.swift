@@ -43,9 +43,6 @@ struct AdapterTrainingOptions: ParsableArguments {
     }
 }
 
-extension LowRankInitialization: ExpressibleByArgument {}
-extension NormAxis: ExpressibleByArgument {}
-
 /// `adaptool train lora`.
 struct TrainLoRACommand: AdaptoolCommand {
     static let configuration = CommandConfiguration(commandName: "lora", abstract: "Train a LoRA adapter on a frozen base checkpoint.")
