@@ -147,10 +147,7 @@ final class DoRALayer: NetworkLayer {
             }
         case .input:
             // x̃ = x ⊙ g;  y = x̃·Wᵀ + s·(x̃·Aᵀ)·Bᵀ + b
-            for row in 0..<rows {
-                let source = x + row * p.inputSize, scaled = inner.pointer + row * p.inputSize
-                for c in 0..<p.inputSize { scaled[c] = source[c] * scales.pointer[c] }
-            }
+            Kernels.scaleColumns(x, rows: rows, columns: p.inputSize, by: scales.pointer, into: inner.pointer)
             p.multiplyStacked(inner.pointer, rows: rows, into: product.pointer)
             p.writeBiasPlusBase(product.pointer, rows: rows, into: y)
             p.addLowRankTerm(from: product.pointer, rows: rows, into: y)
@@ -168,14 +165,8 @@ final class DoRALayer: NetworkLayer {
         let p = parameters, r = p.rank, s = p.scaling, out = p.outputSize
         // ∂L/∂g_o = Σ_i dy_io u_io;  du = dy ⊙ g
         let t = scaleGradient.pointer, du = innerGradient.pointer, u = inner.pointer
-        t.update(repeating: 0, count: out)
-        for row in 0..<rows {
-            for o in 0..<out {
-                let index = row * out + o
-                t[o] += dy[index] * u[index]
-                du[index] = dy[index] * scales.pointer[o]
-            }
-        }
+        Kernels.columnDotSums(dy, u, rows: rows, columns: out, into: t)
+        Kernels.scaleColumns(dy, rows: rows, columns: out, by: scales.pointer, into: du)
         Kernels.multiply(du, p.b.pointer, m: rows, k: out, n: r, into: dyB.pointer)
         if let aGradient = p.aGradient, let bGradient = p.bGradient, let magnitudeGradient {
             for o in 0..<out { magnitudeGradient.pointer[o] = t[o] / norms.pointer[o] }
@@ -207,11 +198,7 @@ final class DoRALayer: NetworkLayer {
             for k in 0..<r { joined[row * joinedWidth + p.outputSize + k] = s * dyB.pointer[row * r + k] }
         }
         Kernels.multiply(joined, p.stacked.pointer, m: rows, k: joinedWidth, n: width, into: dScaled)
-        t.update(repeating: 0, count: width)
-        for row in 0..<rows {
-            let gradientRow = dScaled + row * width, inputRow = x + row * width
-            for c in 0..<width { t[c] += gradientRow[c] * inputRow[c] }
-        }
+        Kernels.columnDotSums(dScaled, x, rows: rows, columns: width, into: t)
         if let aGradient = p.aGradient, let bGradient = p.bGradient, let magnitudeGradient {
             for c in 0..<width { magnitudeGradient.pointer[c] = t[c] / norms.pointer[c] }
             p.writeBGradient(dy, product: product.pointer, rows: rows, into: bGradient.pointer)
@@ -226,10 +213,7 @@ final class DoRALayer: NetworkLayer {
             }
         }
         if let dx {
-            for row in 0..<rows {
-                let gradientRow = dScaled + row * width, target = dx + row * width
-                for c in 0..<width { target[c] = gradientRow[c] * scales.pointer[c] }
-            }
+            Kernels.scaleColumns(dScaled, rows: rows, columns: width, by: scales.pointer, into: dx)
         }
     }
 }

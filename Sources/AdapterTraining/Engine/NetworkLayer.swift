@@ -59,4 +59,34 @@ enum Kernels {
                                         alpha: Float = 1, beta: Float = 0, into c: UnsafeMutablePointer<Float>) {
         ParallelGEMM.gemm(.transposed, .none, m: m, n: n, k: k, alpha: alpha, a: a, lda: m, b: b, ldb: n, beta: beta, c: c, ldc: n)
     }
+
+    /// Three buffers handed to workers that each write their own disjoint part of `target`.
+    private struct Shared: @unchecked Sendable {
+        let first: UnsafePointer<Float>, second: UnsafePointer<Float>, target: UnsafeMutablePointer<Float>
+    }
+
+    /// target[i, c] = m[i, c] · scales[c], rows spread over the workers.
+    static func scaleColumns(_ m: UnsafePointer<Float>, rows: Int, columns: Int, by scales: UnsafePointer<Float>,
+                             into target: UnsafeMutablePointer<Float>) {
+        let shared = Shared(first: m, second: scales, target: target)
+        ParallelGEMM.forEachChunk(count: rows, alignment: 1, threshold: max(1, (1 << 16) / max(columns, 1))) { range in
+            for row in range {
+                let source = shared.first + row * columns, line = shared.target + row * columns
+                for c in 0..<columns { line[c] = source[c] * shared.second[c] }
+            }
+        }
+    }
+
+    /// sums[c] = Σ_i a[i, c] · b[i, c], column ranges spread over the workers.
+    static func columnDotSums(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, columns: Int,
+                              into sums: UnsafeMutablePointer<Float>) {
+        let shared = Shared(first: a, second: b, target: sums)
+        ParallelGEMM.forEachChunk(count: columns, alignment: 16, threshold: rows * columns >= 1 << 16 ? 0 : Int.max) { range in
+            shared.target.advanced(by: range.lowerBound).update(repeating: 0, count: range.count)
+            for row in 0..<rows {
+                let left = shared.first + row * columns, right = shared.second + row * columns
+                for c in range { shared.target[c] += left[c] * right[c] }
+            }
+        }
+    }
 }

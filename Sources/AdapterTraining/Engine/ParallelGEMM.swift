@@ -34,7 +34,7 @@ enum ParallelGEMM {
             return
         }
         // Column ranges rounded to 16 floats (one cache line of each row) per worker.
-        let width = (n / parts + 15) / 16 * 16
+        let width = ((n + parts - 1) / parts + 15) / 16 * 16
         let operands = Operands(a: a, b: b, c: c)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let start = part * width, end = min(n, start + width)
@@ -51,7 +51,7 @@ enum ParallelGEMM {
     static func forEachChunk(count: Int, alignment: Int = 8, threshold: Int = 1 << 16, _ body: @Sendable (Range<Int>) -> Void) {
         let parts = count >= threshold ? workers : 1
         guard parts > 1 else { body(0..<count); return }
-        let size = (count / parts + alignment - 1) / alignment * alignment
+        let size = ((count + parts - 1) / parts + alignment - 1) / alignment * alignment
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let start = part * size, end = min(count, start + size)
             if start < end { body(start..<end) }
