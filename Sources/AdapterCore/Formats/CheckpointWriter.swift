@@ -47,16 +47,32 @@ public final class CheckpointWriter {
             throw .invalidLayer(path: output.destination, layer: layer.name, problem: "written out of order; expected \(expected)")
         }
         guard let file else { throw .io(path: output.destination, problem: "already finished") }
-        try FormatError.wrapping { () throws(HDF5Error) in
-            let group = try file.rootGroup().openGroup(FormatV1.layersGroup).createGroup(layer.name)
-            let weight = try group.createDataset("weight", shape: layer.weight.shape, compressionLevel: compressionLevel)
-            try writeInSlabs(layer.weight, to: weight)
-            let bias = try group.createDataset("bias", shape: [layer.bias.count], compressionLevel: compressionLevel)
-            try layer.bias.withUnsafeBufferPointer { buffer throws(HDF5Error) in try bias.write(buffer) }
+        // Writing and hashing only read the layer, so they run side by side: on large layers
+        // SHA-256 costs about as much as the write itself (Benchmarks/bench-merge.sh).
+        let write = { () throws(FormatError) in
+            try FormatError.wrapping { () throws(HDF5Error) in
+                let group = try file.rootGroup().openGroup(FormatV1.layersGroup).createGroup(layer.name)
+                let weight = try group.createDataset("weight", shape: layer.weight.shape, compressionLevel: self.compressionLevel)
+                try self.writeInSlabs(layer.weight, to: weight)
+                let bias = try group.createDataset("bias", shape: [layer.bias.count], compressionLevel: self.compressionLevel)
+                try layer.bias.withUnsafeBufferPointer { buffer throws(HDF5Error) in try bias.write(buffer) }
+            }
         }
-        hasher.update(name: layer.name, weight: layer.weight, bias: layer.bias)
+        if layer.weight.values.count < Self.concurrentHashThreshold {
+            try write()
+            hasher.update(name: layer.name, weight: layer.weight, bias: layer.bias)
+        } else {
+            var hasher = self.hasher
+            let failure = ConcurrentPair.run(first: write, second: { hasher.update(name: layer.name, weight: layer.weight, bias: layer.bias) })
+            if let failure { throw failure }
+            self.hasher = hasher
+        }
         written += 1
     }
+
+    /// Layers with fewer weights than this (1 MiB of float32) are written and hashed on one thread:
+    /// below it, handing work to a second thread costs more than it saves.
+    static let concurrentHashThreshold = 1 << 18
 
     /// Rows per write call: about 1 MiB. One 64 MiB write(2) is several times slower than 64 small
     /// ones on Linux (the kernel's copy into the page cache falls out of the CPU caches), and this is

@@ -1,3 +1,4 @@
+import AdapterCore
 import Foundation
 
 /// Deterministic synthetic data in the CIFAR-10 layout, for tests and for the demo when no real

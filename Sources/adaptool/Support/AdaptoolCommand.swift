@@ -35,9 +35,23 @@ extension AdaptoolCommand {
 
 /// Writing to the terminal.
 enum Console {
-    /// Prints `adaptool: error: message` to stderr.
+    /// Prints `adaptool: error: message` to stderr, on one line whatever the message holds.
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("adaptool: error: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("adaptool: error: \(printable(message))\n".utf8))
+    }
+
+    /// `text` with control characters (which a damaged file can smuggle into a name) shown as
+    /// `\u{XX}` escapes, so an error stays one readable line and cannot drive the terminal.
+    static func printable(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                result += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
     }
 
     /// Prints a line to stderr (progress, warnings), leaving stdout for results.

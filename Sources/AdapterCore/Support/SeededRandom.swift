@@ -1,7 +1,7 @@
 import Foundation
 
-/// The training engine's deterministic random source (SplitMix64): the same seed gives the same
-/// initialisation, shuffles and synthetic data on every machine.
+/// The library's deterministic random source (SplitMix64): the same seed gives the same
+/// initialisation, shuffles and synthetic data on every machine (tests use it too).
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
     private var spareNormal: Double?
