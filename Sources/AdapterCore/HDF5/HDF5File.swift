@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 
 /// An open HDF5 file, read-only or freshly created.
 package final class HDF5File {
@@ -27,6 +28,7 @@ package final class HDF5File {
 
     /// Opens an existing file read-only. Files are never opened for writing once written.
     package static func openReadOnly(_ path: String) throws(HDF5Error) -> HDF5File {
+        try requireReadableFile(path)
         HDF5Library.ensureInitialized()
         let fapl = try HDF5Call.checkID(H5Pcreate(adaptool_H5P_FILE_ACCESS()), "creating file access list")
         defer { H5Pclose(fapl) }
@@ -35,6 +37,17 @@ package final class HDF5File {
         let id = try HDF5Call.checkID(
             H5Fopen(path, adaptool_H5F_ACC_RDONLY(), fapl), "opening \"\(path)\" as HDF5")
         return HDF5File(path: path, id: id, isReadOnly: true)
+    }
+
+    /// Says plainly what is wrong with a path that is missing, a folder or unreadable, before
+    /// HDF5 answers with its own, much longer, message.
+    private static func requireReadableFile(_ path: String) throws(HDF5Error) {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw HDF5Error(operation: path, detail: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
+        }
+        if (status.st_mode & S_IFMT) == S_IFDIR { throw HDF5Error(operation: path, detail: "is a folder, expected an HDF5 file") }
+        guard access(path, R_OK) == 0 else { throw HDF5Error(operation: path, detail: "cannot be read (permission denied)") }
     }
 
     /// Creates a new file; fails if `path` already exists (callers write to a fresh temporary path).
