@@ -68,8 +68,8 @@ public enum AdapterDiff {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 result.withUnsafeMutableBufferPointer { pc in
-                    BLAS.gemm(.none, .none, m: out, n: inputs, k: rank, alpha: layer.scaling, a: pb.baseAddress!, lda: rank,
-                              b: pa.baseAddress!, ldb: inputs, beta: 0, c: pc.baseAddress!, ldc: inputs)
+                    BLAS.gemm(.none, .none, m: out, n: inputs, k: rank, alpha: layer.scaling, a: pb.baseAddress, lda: rank,
+                              b: pa.baseAddress, ldb: inputs, beta: 0, c: pc.baseAddress, ldc: inputs)
                 }
             }
         }

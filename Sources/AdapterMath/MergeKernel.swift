@@ -49,8 +49,8 @@ enum MergeKernel {
                     a.withUnsafeBufferPointer { pa in
                         block.withUnsafeMutableBufferPointer { pv in
                             BLAS.gemm(.none, .none, m: count, n: columns, k: rank, alpha: term.coefficient,
-                                      a: pb.baseAddress!, lda: rank, b: pa.baseAddress!, ldb: columns,
-                                      beta: 1, c: pv.baseAddress!, ldc: columns)
+                                      a: pb.baseAddress, lda: rank, b: pa.baseAddress, ldb: columns,
+                                      beta: 1, c: pv.baseAddress, ldc: columns)
                         }
                     }
                 }
