@@ -32,14 +32,11 @@ struct AdapterTrainingOptions: ParsableArguments {
     /// Trains and writes the adapter.
     func run(_ recipe: AdapterRecipe, dataOptions: DataOptions, training: TrainingOptions, output: OutputOptions) throws {
         let baseCheckpoint = try Checkpoint.read(from: base)
-        try training.checkOutputsAreFree(output)
-        let data = try dataOptions.load()
-        let display = ProgressDisplay(label: recipe.method.rawValue, quiet: training.quiet)
-        let (adapter, record) = try TrainingRun.trainAdapter(base: baseCheckpoint, recipe: recipe, data: data,
-                                                             settings: training.settings(defaultEpochs: 10), progress: display.update)
-        try adapter.write(to: output.output, options: output.writeOptions)
-        try training.writeMetrics(record, overwrite: output.force)
-        print(TrainingReport.line(output: output.output, record: record))
+        try training.run(recipe.method.rawValue, data: dataOptions, output: output, defaultEpochs: 10,
+                         train: { data, settings, progress in
+                             try TrainingRun.trainAdapter(base: baseCheckpoint, recipe: recipe, data: data, settings: settings, progress: progress)
+                         },
+                         write: { adapter in try adapter.write(to: output.output, options: output.writeOptions) })
     }
 }
 

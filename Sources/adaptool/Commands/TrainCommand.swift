@@ -28,14 +28,10 @@ struct TrainBaseCommand: AdaptoolCommand {
     }
 
     func execute() throws {
-        try training.checkOutputsAreFree(output)
-        let data = try dataOptions.load()
-        let display = ProgressDisplay(label: "base", quiet: training.quiet)
-        let (checkpoint, record) = try TrainingRun.trainBase(hidden: try Self.sizes(hidden), data: data,
-                                                             settings: training.settings(defaultEpochs: 2), progress: display.update)
-        try checkpoint.write(to: output.output, options: output.writeOptions)
-        try training.writeMetrics(record, overwrite: output.force)
-        print(TrainingReport.line(output: output.output, record: record))
+        let sizes = try Self.sizes(hidden)
+        try training.run("base", data: dataOptions, output: output, defaultEpochs: 2,
+                         train: { data, settings, progress in try TrainingRun.trainBase(hidden: sizes, data: data, settings: settings, progress: progress) },
+                         write: { checkpoint in try checkpoint.write(to: output.output, options: output.writeOptions) })
     }
 }
 
@@ -51,13 +47,9 @@ struct TrainFullCommand: AdaptoolCommand {
 
     func execute() throws {
         let start = try Checkpoint.read(from: base)
-        try training.checkOutputsAreFree(output)
-        let data = try dataOptions.load()
-        let display = ProgressDisplay(label: "full", quiet: training.quiet)
-        let (checkpoint, record) = try TrainingRun.trainFull(base: start, data: data, settings: training.settings(defaultEpochs: 2), progress: display.update)
-        try checkpoint.write(to: output.output, options: output.writeOptions)
-        try training.writeMetrics(record, overwrite: output.force)
-        print(TrainingReport.line(output: output.output, record: record))
+        try training.run("full", data: dataOptions, output: output, defaultEpochs: 2,
+                         train: { data, settings, progress in try TrainingRun.trainFull(base: start, data: data, settings: settings, progress: progress) },
+                         write: { checkpoint in try checkpoint.write(to: output.output, options: output.writeOptions) })
     }
 }
 

@@ -40,8 +40,22 @@ struct TrainingOptions: ParsableArguments {
         }
     }
 
+    /// One training job, the same for every `train` subcommand: refuse taken outputs before any
+    /// work, load the data, show progress, train, then write the model, the metrics and the summary.
+    func run<Model>(_ label: String, data dataOptions: DataOptions, output: OutputOptions, defaultEpochs: Int,
+                    train: (CIFAR10Dataset, TrainingSettings, (TrainingProgress) -> Void) throws -> (Model, TrainingRecord),
+                    write: (Model) throws -> Void) throws {
+        try checkOutputsAreFree(output)
+        let data = try dataOptions.load()
+        let display = ProgressDisplay(label: label, quiet: quiet)
+        let (model, record) = try train(data, settings(defaultEpochs: defaultEpochs), display.update)
+        try write(model)
+        try writeMetrics(record, overwrite: output.force)
+        print(TrainingReport.line(output: output.output, record: record))
+    }
+
     /// Writes the `--metrics` CSV, if asked for, atomically.
-    func writeMetrics(_ record: TrainingRecord, overwrite: Bool) throws {
+    private func writeMetrics(_ record: TrainingRecord, overwrite: Bool) throws {
         guard let metrics else { return }
         let output = try AtomicOutput(destination: metrics, overwrite: overwrite)
         do { try record.metricsCSV.write(toFile: output.temporaryPath, atomically: false, encoding: .utf8) } catch {
