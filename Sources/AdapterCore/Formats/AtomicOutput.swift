@@ -16,62 +16,69 @@ public struct WriteOptions: Sendable {
 
 /// An output written under a temporary name in the destination's folder and renamed into place on
 /// ``commit()``: readers see either the old file or the complete new one, never half of it. An
-/// output that is dropped without being committed is deleted.
+/// output that is dropped without being committed is deleted. The destination must obey
+/// ``OutputDestination``: a folder is never replaced, with or without `overwrite`.
 public final class AtomicOutput {
     /// Where the output will live once committed.
     public let destination: String
-    /// Where it is being written meanwhile (same folder, hidden name).
+    /// Where it is being written meanwhile (same folder, hidden name within NAME_MAX).
     public let temporaryPath: String
     private let overwrite: Bool
     private var isCommitted = false
 
-    /// Reserves a temporary path beside `destination`; fails if `destination` exists and `overwrite` is false.
+    /// Reserves a temporary path beside `destination`; fails if `destination` names a folder, or
+    /// exists and `overwrite` is false (see ``OutputDestination/check(_:overwrite:)``).
     public init(destination: String, overwrite: Bool) throws(FormatError) {
-        let url = URL(fileURLWithPath: destination)
-        let folder = url.deletingLastPathComponent().path
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-            throw .io(path: destination, problem: "the folder \(folder) does not exist")
-        }
-        if !overwrite, FileManager.default.fileExists(atPath: destination) { throw .outputExists(path: destination) }
+        try OutputDestination.check(destination, overwrite: overwrite)
         self.destination = destination
         self.overwrite = overwrite
-        self.temporaryPath = "\(folder)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        self.temporaryPath = OutputDestination.temporaryPath(for: destination, name: try OutputDestination.fileName(of: destination))
         TemporaryFiles.register(temporaryPath)
+    }
+
+    /// Runs `body`, which writes the temporary file with HDF5; a failure names the destination
+    /// rather than the hidden temporary file, which is deleted anyway.
+    func writing<T>(_ body: () throws(HDF5Error) -> T) throws(FormatError) -> T {
+        do { return try body() } catch {
+            throw .hdf5(HDF5Error(operation: error.operation.replacingOccurrences(of: temporaryPath, with: destination),
+                                  detail: error.detail.replacingOccurrences(of: temporaryPath, with: destination)))
+        }
     }
 
     /// Moves the finished temporary file (or folder) into place.
     public func commit() throws(FormatError) {
         precondition(!isCommitted, "output committed twice")
-        if overwrite {
-            if FileManager.default.fileExists(atPath: destination), isFolder(destination) {
-                try? FileManager.default.removeItem(atPath: destination)
-            }
-            guard rename(temporaryPath, destination) == 0 else {
-                throw .io(path: destination, problem: "could not move the finished output into place: \(String(cString: strerror(errno)))")
-            }
-        } else if isFolder(temporaryPath) {
-            if FileManager.default.fileExists(atPath: destination) {
-                throw .io(path: destination, problem: "appeared while writing; pass --force to replace it")
-            }
-            guard rename(temporaryPath, destination) == 0 else {
-                throw .io(path: destination, problem: "could not move the finished output into place: \(String(cString: strerror(errno)))")
-            }
+        // Checked again: the destination may have changed while the output was written.
+        try OutputDestination.requireReplaceable(destination, overwrite: overwrite)
+        if OutputDestination.kind(of: temporaryPath) == .folder {
+            try commitFolder()
+        } else if overwrite {
+            // rename(2) replaces a file or a symbolic link (the link itself, not its target) and
+            // fails with EISDIR over a folder: a folder is never removed.
+            guard rename(temporaryPath, destination) == 0 else { throw moveFailure(errno) }
         } else {
             // link(2) fails if the destination appeared meanwhile: no file is ever clobbered without --force.
-            guard link(temporaryPath, destination) == 0 else {
-                let reason = errno == EEXIST ? "appeared while writing; pass --force to replace it" : String(cString: strerror(errno))
-                throw .io(path: destination, problem: reason)
-            }
+            guard link(temporaryPath, destination) == 0 else { throw moveFailure(errno) }
             unlink(temporaryPath)
         }
         isCommitted = true
         TemporaryFiles.unregister(temporaryPath)
     }
 
-    private func isFolder(_ path: String) -> Bool {
-        var flag: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &flag) && flag.boolValue
+    /// A folder output: rename(2) of a folder fails over a file (ENOTDIR) and over a non-empty
+    /// folder (ENOTEMPTY), so only a file or link that `overwrite` allows is unlinked first.
+    private func commitFolder() throws(FormatError) {
+        let existing = OutputDestination.kind(of: destination)
+        if existing == .regularFile || existing == .symbolicLink, unlink(destination) != 0 { throw moveFailure(errno) }
+        guard rename(temporaryPath, destination) == 0 else { throw moveFailure(errno) }
+    }
+
+    private func moveFailure(_ code: Int32) -> FormatError {
+        switch code {
+        case EEXIST, ENOTDIR: return .outputExists(path: destination)
+        case EISDIR, ENOTEMPTY: return .outputIsFolder(path: destination)
+        default: return .io(path: destination, problem: "could not move the finished output into place: \(String(cString: strerror(code)))")
+        }
     }
 
     deinit {

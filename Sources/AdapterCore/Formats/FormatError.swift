@@ -13,8 +13,10 @@ public enum FormatError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidAttribute(path: String, object: String, name: String, problem: String)
     /// A layer's datasets are missing or inconsistent.
     case invalidLayer(path: String, layer: String, problem: String)
-    /// The output exists and `--force` was not given.
+    /// The output exists and replacing it was not allowed (the CLI adds "pass --force").
     case outputExists(path: String)
+    /// The output path is a folder, which is never replaced, with or without `--force`.
+    case outputIsFolder(path: String)
     /// A plain file-system failure.
     case io(path: String, problem: String)
 
@@ -35,7 +37,9 @@ public enum FormatError: Error, CustomStringConvertible, Equatable, Sendable {
         case .invalidLayer(let path, let layer, let problem):
             return "\(path): layer \"\(layer)\": \(problem)"
         case .outputExists(let path):
-            return "\(path): already exists; pass --force to replace it"
+            return "\(path): already exists"
+        case .outputIsFolder(let path):
+            return "\(path): is a folder; adaptool never replaces a folder (remove it or choose another path)"
         case .io(let path, let problem):
             return "\(path): \(problem)"
         }

@@ -30,6 +30,7 @@ struct ExportCommand: AdaptoolCommand {
     }
 
     func execute() throws {
+        try output.requireFree()
         let kind = try Interop.export(source, to: output.output, dtype: dtype.dtype, options: output.writeOptions)
         print("wrote \(kind.rawValue) \(output.output) (\(dtype.dtype.rawValue))")
     }

@@ -29,6 +29,7 @@ struct ExtractCommand: AdaptoolCommand {
     }
 
     func execute() throws {
+        try output.requireFree()
         let (adapter, layers) = try AdapterExtraction.extract(base: base, tuned: tuned, rank: rank, method: method, normAxis: normAxis)
         try adapter.write(to: output.output, options: output.writeOptions)
         var table = TextTable(headers: ["layer", "rank", "‖ΔW‖_F", "captured ‖ΔW‖²"])

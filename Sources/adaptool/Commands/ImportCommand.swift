@@ -24,6 +24,7 @@ struct ImportCommand: AdaptoolCommand {
     var activation = "relu"
 
     func execute() throws {
+        try output.requireFree()
         let result = try Interop.importFile(source, to: output.output, base: base, activation: activation, options: output.writeOptions)
         for note in result.notes { Console.note(note) }
         switch result.imported {

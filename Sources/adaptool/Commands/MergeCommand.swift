@@ -44,6 +44,7 @@ struct MergeCommand: AdaptoolCommand {
     }
 
     func execute() throws {
+        try output.requireFree()
         let factors = try parsedWeights() ?? Array(repeating: scale ?? 1, count: adapters.count)
         let entries = try zip(adapters, factors).map { path, weight in WeightedAdapter(try Adapter.read(from: path), weight: weight, label: path) }
         let summary = try CheckpointMerge.merge(base: base, adapters: entries, output: output.output,

@@ -18,6 +18,7 @@ struct UnmergeCommand: AdaptoolCommand {
     var scale: Double = 1
 
     func execute() throws {
+        try output.requireFree()
         let entry = WeightedAdapter(try Adapter.read(from: adapter), weight: scale, label: adapter)
         let summary = try CheckpointMerge.unmerge(merged: merged, adapters: [entry], output: output.output, options: output.writeOptions)
         let restored = summary.fingerprint == entry.adapter.baseFingerprint

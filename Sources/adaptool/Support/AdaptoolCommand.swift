@@ -27,7 +27,7 @@ extension AdaptoolCommand {
         } catch let error as ValidationError {
             throw error
         } catch {
-            Console.error(String(describing: error))
+            Console.error(Console.wording(of: error))
             throw ExitCode(Self.failureExitCode)
         }
     }
@@ -38,6 +38,16 @@ enum Console {
     /// Prints `adaptool: error: message` to stderr, on one line whatever the message holds.
     static func error(_ message: String) {
         FileHandle.standardError.write(Data("adaptool: error: \(printable(message))\n".utf8))
+    }
+
+    /// The library's one-line message, plus the flag that would help where there is one: the
+    /// library does not know about `--force`, the command line does.
+    static func wording(of error: any Error) -> String {
+        let text = String(describing: error)
+        switch error {
+        case FormatError.outputExists, InteropError.format(.outputExists): return text + "; pass --force to replace it"
+        default: return text
+        }
     }
 
     /// `text` with control characters (which a damaged file can smuggle into a name) shown as

@@ -19,6 +19,12 @@ struct OutputOptions: ParsableArguments {
         guard (1...9).contains(compressionLevel) else { throw ValidationError("--compression-level must be 1 to 9") }
     }
 
+    /// Refuses, before any expensive work, an output (and `others`, such as `--metrics`) that names
+    /// a folder, is a folder, or exists without `--force`. The library checks again when it commits.
+    func requireFree(_ others: [String] = []) throws {
+        for path in [output] + others { try OutputDestination.check(path, overwrite: force) }
+    }
+
     /// The library's options for these flags.
     var writeOptions: WriteOptions {
         WriteOptions(compressionLevel: compress ? compressionLevel : nil, overwrite: force)

@@ -33,19 +33,12 @@ struct TrainingOptions: ParsableArguments {
         TrainingSettings(epochs: epochs ?? defaultEpochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
     }
 
-    /// Fails before any training when an output exists and `--force` was not given.
-    func checkOutputsAreFree(_ output: OutputOptions) throws {
-        for path in [output.output] + (metrics.map { [$0] } ?? []) where !output.force && FileManager.default.fileExists(atPath: path) {
-            throw FormatError.outputExists(path: path)
-        }
-    }
-
     /// One training job, the same for every `train` subcommand: refuse taken outputs before any
     /// work, load the data, show progress, train, then write the model, the metrics and the summary.
     func run<Model>(_ label: String, data dataOptions: DataOptions, output: OutputOptions, defaultEpochs: Int,
                     train: (CIFAR10Dataset, TrainingSettings, (TrainingProgress) -> Void) throws -> (Model, TrainingRecord),
                     write: (Model) throws -> Void) throws {
-        try checkOutputsAreFree(output)
+        try output.requireFree(metrics.map { [$0] } ?? [])
         let data = try dataOptions.load()
         let display = ProgressDisplay(label: label, quiet: quiet)
         let (model, record) = try train(data, settings(defaultEpochs: defaultEpochs), display.update)
