@@ -62,7 +62,8 @@ public enum CheckpointMerge {
         var metadata = file.metadata
         metadata.createdBy = FormatV1.toolVersion
         metadata.provenance = provenance.json
-        let sink = LayerSink(try CheckpointWriter(path: output, layerNames: file.layerNames, metadata: metadata, options: options))
+        let sink = LayerSink(try CheckpointWriter(path: output, layerNames: file.layerNames, metadata: metadata, options: options,
+                                                  layerShapes: file.layerShapes.map { ($0.out, $0.in) }))
         var spare: [Float] = []
         let fingerprint: String
         do {

@@ -140,8 +140,10 @@ extension Adapter {
     public func write(to path: String, options: WriteOptions = WriteOptions()) throws(FormatError) {
         try validate(path: path)
         let output = try AtomicOutput(destination: path, overwrite: options.overwrite)
-        try FormatError.wrapping { () throws(HDF5Error) in
-            let file = try HDF5File.create(output.temporaryPath)
+        try output.writing { () throws(HDF5Error) in
+            // Uncompressed data takes exactly its float32 bytes: reserve them so a full disk fails early.
+            let reserve = options.compressionLevel == nil ? parameterCount * MemoryLayout<Float>.size : 0
+            let file = try HDF5File.create(output.temporaryPath, reservingBytes: reserve)
             let root = try file.rootGroup()
             try root.setAttribute("format", .string(FormatV1.adapterFormat))
             try root.setAttribute("format_version", .integer(FormatV1.version))

@@ -10,15 +10,19 @@ public final class CheckpointWriter {
     private var written = 0
 
     /// Starts a checkpoint at `path` whose layers will be `layerNames`, appended in that order.
-    public init(path: String, layerNames: [String], metadata: CheckpointMetadata, options: WriteOptions = WriteOptions()) throws(FormatError) {
+    /// `layerShapes` (weight rows and columns per layer), when known, let an uncompressed file
+    /// reserve its disk space up front, so a full disk is an early, clean error.
+    public init(path: String, layerNames: [String], metadata: CheckpointMetadata, options: WriteOptions = WriteOptions(),
+                layerShapes: [(out: Int, in: Int)] = []) throws(FormatError) {
         guard !layerNames.isEmpty, Set(layerNames).count == layerNames.count,
               layerNames.allSatisfy({ !$0.isEmpty && !$0.contains("/") && $0 != "." }) else {
             throw .invalidAttribute(path: path, object: "the root group", name: "layer_names", problem: "must be non-empty, unique names without \"/\"")
         }
         let output = try AtomicOutput(destination: path, overwrite: options.overwrite)
         self.output = output
-        let (file, root) = try FormatError.wrapping { () throws(HDF5Error) in
-            let file = try HDF5File.create(output.temporaryPath)
+        let (file, root) = try output.writing { () throws(HDF5Error) in
+            let reserve = options.compressionLevel == nil ? Self.dataBytes(layerShapes) : 0
+            let file = try HDF5File.create(output.temporaryPath, reservingBytes: reserve)
             let root = try file.rootGroup()
             _ = try root.createGroup(FormatV1.layersGroup)
             return (file, root)
@@ -50,7 +54,7 @@ public final class CheckpointWriter {
         // Writing and hashing only read the layer, so they run side by side: on large layers
         // SHA-256 costs about as much as the write itself (Benchmarks/bench-merge.sh).
         let write = { () throws(FormatError) in
-            try FormatError.wrapping { () throws(HDF5Error) in
+            try self.output.writing { () throws(HDF5Error) in
                 let group = try file.rootGroup().openGroup(FormatV1.layersGroup).createGroup(layer.name)
                 let weight = try group.createDataset("weight", shape: layer.weight.shape, compressionLevel: self.compressionLevel)
                 try self.writeInSlabs(layer.weight, to: weight)
@@ -68,6 +72,17 @@ public final class CheckpointWriter {
             self.hasher = hasher
         }
         written += 1
+    }
+
+    /// Bytes of float32 weights and biases in layers of these shapes (saturating: a reservation
+    /// that cannot be represented is too large for any disk and fails as such).
+    static func dataBytes(_ shapes: [(out: Int, in: Int)]) -> Int {
+        shapes.reduce(0) { total, shape in
+            let (weights, overflow) = shape.out.multipliedReportingOverflow(by: shape.in)
+            let (layer, overflow2) = (weights &+ shape.out).multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+            let (sum, overflow3) = total.addingReportingOverflow(layer)
+            return overflow || overflow2 || overflow3 ? Int.max : sum
+        }
     }
 
     /// Layers with fewer weights than this (1 MiB of float32) are written and hashed on one thread:
@@ -102,9 +117,9 @@ public final class CheckpointWriter {
         }
         guard let file else { throw .io(path: output.destination, problem: "already finished") }
         let fingerprint = hasher.finalize()
-        let root = try FormatError.wrapping { () throws(HDF5Error) in try file.rootGroup() }
+        let root = try output.writing { () throws(HDF5Error) in try file.rootGroup() }
         try V1AttributeWriter(holder: root).set("fingerprint", .string(fingerprint))
-        try FormatError.wrapping { () throws(HDF5Error) in try file.close() }
+        try output.writing { () throws(HDF5Error) in try file.close() }
         self.file = nil
         try output.commit()
         return fingerprint
@@ -115,7 +130,8 @@ extension Checkpoint {
     /// Writes the checkpoint atomically to `path` and returns its fingerprint.
     @discardableResult
     public func write(to path: String, options: WriteOptions = WriteOptions()) throws(FormatError) -> String {
-        let writer = try CheckpointWriter(path: path, layerNames: layerNames, metadata: metadata, options: options)
+        let writer = try CheckpointWriter(path: path, layerNames: layerNames, metadata: metadata, options: options,
+                                          layerShapes: layers.map { ($0.weight.rows, $0.weight.columns) })
         for layer in layers { try writer.append(layer) }
         return try writer.finish()
     }

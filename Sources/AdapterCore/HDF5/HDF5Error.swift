@@ -21,17 +21,24 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
 
 /// The one funnel through which every HDF5 return code passes.
 enum HDF5Call {
-    /// Throws an ``HDF5Error`` carrying HDF5's error stack when `status` is negative.
+    /// Runs the HDF5 call `status` and throws an ``HDF5Error`` carrying HDF5's error stack when it
+    /// returns a negative value. The call runs after this thread's automatic error printing is
+    /// switched off: writes run on worker threads, and each thread has its own setting.
     @discardableResult
-    static func check(_ status: herr_t, _ operation: @autoclosure () -> String) throws(HDF5Error) -> herr_t {
-        if status < 0 { throw HDF5Error(operation: operation(), detail: takeErrorStack()) }
-        return status
+    static func check(_ status: @autoclosure () -> herr_t, _ operation: @autoclosure () -> String) throws(HDF5Error) -> herr_t {
+        HDF5Library.silenceThisThread()
+        let result = status()
+        if result < 0 { throw HDF5Error(operation: operation(), detail: takeErrorStack()) }
+        return result
     }
 
-    /// Throws when `id` is negative (HDF5's way of signalling a failed open or create); returns it otherwise.
-    static func checkID(_ id: hid_t, _ operation: @autoclosure () -> String) throws(HDF5Error) -> hid_t {
-        if id < 0 { throw HDF5Error(operation: operation(), detail: takeErrorStack()) }
-        return id
+    /// Runs the HDF5 call `id` and throws when it returns a negative identifier (HDF5's way of
+    /// signalling a failed open or create); returns it otherwise.
+    static func checkID(_ id: @autoclosure () -> hid_t, _ operation: @autoclosure () -> String) throws(HDF5Error) -> hid_t {
+        HDF5Library.silenceThisThread()
+        let result = id()
+        if result < 0 { throw HDF5Error(operation: operation(), detail: takeErrorStack()) }
+        return result
     }
 
     /// Reads the calling thread's HDF5 error stack into one line and clears it.
@@ -48,8 +55,16 @@ enum HDF5Call {
         }, unmanaged.toOpaque())
         H5Eclear2(adaptool_H5E_DEFAULT())
         // The outermost message says what failed, the innermost says why; the middle is noise.
-        guard let outer = collector.list.first, let inner = collector.list.last else { return "" }
+        guard let outer = collector.list.first, let inner = collector.list.last.map(systemReason) else { return "" }
         return outer == inner ? outer : "\(outer) (\(inner))"
+    }
+
+    /// HDF5's file driver wraps errno's text in a long message (time, descriptor, buffer address,
+    /// byte counts); the text alone, e.g. "No space left on device", is what a user needs.
+    static func systemReason(_ message: String) -> String {
+        guard let start = message.range(of: "error message = '"),
+              let end = message[start.upperBound...].firstIndex(of: "'") else { return message }
+        return String(message[start.upperBound..<end])
     }
 }
 

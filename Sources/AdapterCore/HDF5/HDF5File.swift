@@ -51,15 +51,46 @@ package final class HDF5File {
     }
 
     /// Creates a new file; fails if `path` already exists (callers write to a fresh temporary path).
-    package static func create(_ path: String) throws(HDF5Error) -> HDF5File {
+    /// With `reservingBytes`, that much disk space is allocated up front, so a full disk is
+    /// reported before anything is written (HDF5 trims the file to its real size on close).
+    package static func create(_ path: String, reservingBytes: Int = 0) throws(HDF5Error) -> HDF5File {
         HDF5Library.ensureInitialized()
         let fapl = try HDF5Call.checkID(H5Pcreate(adaptool_H5P_FILE_ACCESS()), "creating file access list")
         defer { H5Pclose(fapl) }
         try HDF5Call.check(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "configuring file access")
         let id = try HDF5Call.checkID(
             H5Fcreate(path, adaptool_H5F_ACC_EXCL(), adaptool_H5P_DEFAULT(), fapl), "creating \"\(path)\"")
-        return HDF5File(path: path, id: id, isReadOnly: false)
+        let file = HDF5File(path: path, id: id, isReadOnly: false)
+        if reservingBytes > 0, let descriptor = file.descriptor() {
+            let code = posix_fallocate(descriptor, 0, off_t(reservingBytes))
+            // EOPNOTSUPP / EINVAL: the file system cannot reserve; writes still report a full disk.
+            if code != 0, code != EOPNOTSUPP, code != EINVAL {
+                throw HDF5Error(operation: "writing \"\(path)\"", detail: "cannot reserve \(reservingBytes) bytes: \(String(cString: strerror(code)))")
+            }
+        }
+        return file
     }
+
+    /// The file's POSIX descriptor (the default sec2 driver), or nil if HDF5 does not give one.
+    private func descriptor() -> Int32? {
+        let fapl = H5Fget_access_plist(handle.id)
+        guard fapl >= 0 else { _ = HDF5Call.takeErrorStack(); return nil }
+        defer { H5Pclose(fapl) }
+        var raw: UnsafeMutableRawPointer?
+        guard H5Fget_vfd_handle(handle.id, fapl, &raw) >= 0, let raw else { _ = HDF5Call.takeErrorStack(); return nil }
+        return raw.load(as: Int32.self)
+    }
+
+    /// Drops a new file that was not closed successfully (a write failed, or the writer gave up):
+    /// its content is discarded first, which frees the disk space HDF5 needs to close it cleanly
+    /// after a full disk. If even that close fails, HDF5 cannot close the file again safely (a
+    /// second attempt crashes inside it), so the identifier is left alone until the process ends.
+    private func abandon() {
+        if let descriptor = descriptor() { _ = ftruncate(descriptor, 0) }
+        do { try handle.close() } catch {}
+    }
+
+    deinit { if !isReadOnly, handle.isOpen { abandon() } }
 
     /// The root group `/`.
     package func rootGroup() throws(HDF5Error) -> HDF5Group {
@@ -68,6 +99,8 @@ package final class HDF5File {
     }
 
     /// Flushes and closes the file now (and every object still open in it); later use fails.
+    /// If the flush fails (a full disk), the file is left for ``abandon()``: HDF5 is never asked
+    /// to close a file whose data it could not write.
     package func close() throws(HDF5Error) {
         try HDF5Call.check(H5Fflush(handle.id, H5F_SCOPE_GLOBAL), "writing \"\(path)\"")
         try handle.close()

@@ -5,7 +5,7 @@ package final class HDF5Handle {
     /// The raw identifier, valid for the handle's lifetime.
     package let id: hid_t
     private let closer: (hid_t) -> herr_t
-    private var isOpen = true
+    private(set) var isOpen = true
 
     /// Takes ownership of `id`, to be released with `close`.
     package init(_ id: hid_t, close: @escaping (hid_t) -> herr_t) {

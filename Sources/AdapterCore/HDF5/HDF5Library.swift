@@ -10,10 +10,20 @@ enum HDF5Library {
     /// each thread has its own error stack and printing setting.
     static func ensureInitialized() {
         _ = setUp
+        silenceThisThread()
+    }
+
+    /// Stops HDF5 printing its error stack on the calling thread (a thread-safe build keeps the
+    /// setting per thread, and new threads start with printing on).
+    static func silenceThisThread() {
         H5Eset_auto2(adaptool_H5E_DEFAULT(), nil, nil)
     }
 
     private static let setUp: Bool = {
+        // No clean-up at exit: a file whose close failed (disk full) stays half-open inside HDF5,
+        // and its exit-time clean-up would close it again and crash (H5F__close_cb). Every file
+        // adaptool opens is closed explicitly, so the exit-time pass has nothing else to do.
+        H5dont_atexit()
         H5open()
         H5PLset_loading_state(0)
         return true

@@ -69,7 +69,7 @@ public final class SafetensorsWriter {
         var prefix = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) }
         prefix.append(contentsOf: header)
         try perform("write the header") { try handle.write(contentsOf: prefix) }
-        try perform("reserve the data buffer") { try handle.truncate(atOffset: UInt64(dataStart + offset)) }
+        try reserve(bytes: dataStart + offset)
     }
 
     /// Writes tensor `name` (declared in the entries) from float32 `values` in row-major order.
@@ -105,6 +105,17 @@ public final class SafetensorsWriter {
         }
         try perform("close the file") { try handle.close() }
         try InteropError.wrapping { () throws(FormatError) in try output.commit() }
+    }
+
+    /// Allocates the whole file up front, so a full disk is one early error rather than a failure
+    /// halfway; where the file system cannot reserve space, the file is just extended (sparse).
+    private func reserve(bytes: Int) throws(InteropError) {
+        let code = posix_fallocate(handle.fileDescriptor, 0, off_t(bytes))
+        if code == EOPNOTSUPP || code == EINVAL {
+            try perform("extend the file to \(bytes) bytes") { try handle.truncate(atOffset: UInt64(bytes)) }
+        } else if code != 0 {
+            throw .format(.io(path: output.destination, problem: "cannot reserve \(bytes) bytes: \(String(cString: strerror(code)))"))
+        }
     }
 
     private func perform(_ action: String, _ body: () throws -> Void) throws(InteropError) {

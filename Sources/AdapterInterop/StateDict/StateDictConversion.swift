@@ -12,7 +12,8 @@ public enum StateDictConversion {
         metadata.activation = activation
         metadata.provenance = provenance(source: file.path)
         let writer = try InteropError.wrapping { () throws(FormatError) in
-            try CheckpointWriter(path: path, layerNames: layout.layers.map(\.name), metadata: metadata, options: options)
+            try CheckpointWriter(path: path, layerNames: layout.layers.map(\.name), metadata: metadata, options: options,
+                                 layerShapes: layout.layers.map { ($0.out, $0.in) })
         }
         for entry in layout.layers {
             let layer = try readLayer(entry, from: file)
