@@ -45,6 +45,12 @@ public final class AtomicOutput {
         }
     }
 
+    /// `message` about a file inside a temporary folder, with that file named relative to the
+    /// destination (`adapter_model.safetensors: …`) rather than by its hidden temporary path.
+    public func withinDestination(_ message: String) -> String {
+        message.replacingOccurrences(of: temporaryPath + "/", with: "")
+    }
+
     /// Moves the finished temporary file (or folder) into place.
     public func commit() throws(FormatError) {
         precondition(!isCommitted, "output committed twice")

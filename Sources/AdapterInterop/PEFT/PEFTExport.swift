@@ -67,7 +67,7 @@ public enum PEFTExport {
             try FileManager.default.createDirectory(atPath: output.temporaryPath, withIntermediateDirectories: false)
             try Data(config.prettyPrinted.utf8).write(to: URL(fileURLWithPath: output.temporaryPath + "/" + PEFTFolder.configName))
         } catch {
-            throw .format(.io(path: path, problem: "cannot create the folder: \(error.localizedDescription)"))
+            throw .format(.io(path: path, problem: "cannot write \(PEFTFolder.configName): \(error.localizedDescription)"))
         }
         var tensors: [(name: String, shape: [Int], values: [Float])] = []
         for layer in adapter.layers {
@@ -81,7 +81,12 @@ public enum PEFTExport {
             PEFTImport.MetadataKey.baseFingerprint: adapter.baseFingerprint,
             PEFTImport.MetadataKey.targetLayers: JSONValue.array(adapter.targetLayers.map { .string($0) }).serialized,
         ]
-        try SafetensorsWriter.write(tensors, metadata: metadata, dtype: dtype, to: output.temporaryPath + "/" + PEFTFolder.weightsName)
+        do {
+            try SafetensorsWriter.write(tensors, metadata: metadata, dtype: dtype, to: output.temporaryPath + "/" + PEFTFolder.weightsName)
+        } catch {
+            // The message names the file inside the hidden temporary folder; name the output instead.
+            throw .format(.io(path: path, problem: output.withinDestination(String(describing: error))))
+        }
         try InteropError.wrapping { () throws(FormatError) in try output.commit() }
     }
 }

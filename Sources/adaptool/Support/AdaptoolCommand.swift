@@ -18,6 +18,9 @@ extension AdaptoolCommand {
 
     func run() throws {
         TemporaryFiles.removeOnInterrupt()
+        // A file-size limit (ulimit -f) would kill the process with SIGXFSZ mid-write; ignored,
+        // the write fails with EFBIG instead and is reported like a full disk.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             try execute()
         } catch let exit as ExitCode {
