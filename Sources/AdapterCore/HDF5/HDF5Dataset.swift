@@ -173,8 +173,8 @@ package final class HDF5Dataset: HDF5AttributeHolder {
 
     /// Writes `values` as the whole dataset (converted to the stored precision by HDF5).
     package func write(_ values: UnsafeBufferPointer<Float>) throws(HDF5Error) {
-        let status = H5Dwrite(handle.id, adaptool_H5T_NATIVE_FLOAT(), adaptool_H5S_ALL(), adaptool_H5S_ALL(), adaptool_H5P_DEFAULT(), values.baseAddress)
-        try HDF5Call.check(status, "writing \(context)")
+        try HDF5Call.check(H5Dwrite(handle.id, adaptool_H5T_NATIVE_FLOAT(), adaptool_H5S_ALL(), adaptool_H5S_ALL(), adaptool_H5P_DEFAULT(), values.baseAddress),
+                           "writing \(context)")
     }
 
     /// Writes `values` into rows `start ..< start + rowCount`.
