@@ -61,6 +61,31 @@ import AdapterTestSupport
         #expect(error?.description.contains("does not exist") == true)
     }
 
+    @Test func overwriteNeverReplacesAFolder() throws {
+        let dir = try TemporaryDirectory()
+        let folder = dir.file("d")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        try "keep".write(toFile: folder + "/keep.txt", atomically: false, encoding: .utf8)
+        let checkpoint = Checkpoint.random(sizes: [3, 2], seed: 8)
+        for path in [folder, folder + "/", dir.file("d/.."), dir.file(".")] {
+            #expect(throws: FormatError.self) { try checkpoint.write(to: path, options: WriteOptions(overwrite: true)) }
+        }
+        #expect(throws: FormatError.outputIsFolder(path: folder)) { try checkpoint.write(to: folder, options: WriteOptions(overwrite: true)) }
+        #expect(try String(contentsOfFile: folder + "/keep.txt", encoding: .utf8) == "keep")
+        #expect(try dir.contents() == ["d"])
+    }
+
+    @Test func temporaryNamesStayWithinNameMax() {
+        for name in [String(repeating: "a", count: 255), String(repeating: "é", count: 127), String(repeating: "🙂", count: 63) + "abc"] {
+            let temporary = OutputDestination.temporaryPath(for: "/x/" + name, name: name)
+            let component = temporary.split(separator: "/").last.map(String.init) ?? ""
+            #expect(temporary.hasPrefix("/x/.") && component.contains(".tmp-"))
+            #expect(component.utf8.count <= OutputDestination.maximumNameBytes, "\(component.utf8.count)")
+            #expect(String(validatingUTF8: component) != nil)
+        }
+        #expect(OutputDestination.temporaryPath(for: "m.h5", name: "m.h5").hasPrefix(".m.h5.tmp-"))
+    }
+
     @Test func inputsAreNeverModified() throws {
         // Reading, verifying and inspecting open files read-only: the bytes stay identical.
         let path = FixtureExpectations.path("checkpoint.h5")

@@ -51,6 +51,8 @@ package final class HDF5File {
     }
 
     /// Creates a new file; fails if `path` already exists (callers write to a fresh temporary path).
+    /// A created file is complete only after ``close()`` succeeds; one dropped before that is
+    /// emptied and abandoned (see ``abandon()``), as its temporary path is about to be deleted.
     /// With `reservingBytes`, that much disk space is allocated up front, so a full disk is
     /// reported before anything is written (HDF5 trims the file to its real size on close).
     package static func create(_ path: String, reservingBytes: Int = 0) throws(HDF5Error) -> HDF5File {
