@@ -72,7 +72,8 @@ public final class AtomicOutput {
     }
 
     /// A folder output: rename(2) of a folder fails over a file (ENOTDIR) and over a non-empty
-    /// folder (ENOTEMPTY), so only a file or link that `overwrite` allows is unlinked first.
+    /// folder (ENOTEMPTY), so only a file or link that `overwrite` allows is unlinked first (for
+    /// that moment no output exists). An empty folder created meanwhile is replaced, losing nothing.
     private func commitFolder() throws(FormatError) {
         let existing = OutputDestination.kind(of: destination)
         if existing == .regularFile || existing == .symbolicLink, unlink(destination) != 0 { throw moveFailure(errno) }
