@@ -20,6 +20,12 @@ package final class HDF5Handle {
         try HDF5Call.check(closer(id), "closing an HDF5 object")
     }
 
-    // An object inside a file closed with H5F_CLOSE_STRONG is already gone: skip it.
-    deinit { if isOpen, H5Iis_valid(id) > 0 { _ = closer(id) } }
+    // An object inside a file closed with H5F_CLOSE_STRONG is already gone: skip it. The last
+    // reference may drop on any thread, so that thread's error printing is switched off first
+    // (closing a chunked dataset writes its cached chunks, which can fail on a full disk).
+    deinit {
+        guard isOpen else { return }
+        HDF5Library.silenceThisThread()
+        if H5Iis_valid(id) > 0, closer(id) < 0 { _ = HDF5Call.takeErrorStack() }
+    }
 }
