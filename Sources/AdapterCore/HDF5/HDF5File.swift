@@ -12,10 +12,14 @@ package final class HDF5File {
     private var checker: HDF5HeaderCheck?
     private var checkedObjects: Set<haddr_t> = []
 
-    private init(path: String, id: hid_t, isReadOnly: Bool) {
+    /// The input's own descriptor (read-only files): the header pre-check reads through it.
+    let input: InputFile?
+
+    private init(path: String, id: hid_t, input: InputFile?) {
         self.path = path
         self.handle = HDF5Handle(id, close: H5Fclose)
-        self.isReadOnly = isReadOnly
+        self.isReadOnly = input != nil
+        self.input = input
     }
 
     /// Runs the header pre-check (``HDF5HeaderCheck``) on one object of this file, once.
@@ -27,8 +31,13 @@ package final class HDF5File {
     }
 
     /// Opens an existing file read-only. Files are never opened for writing once written.
+    ///
+    /// The path is first opened by ``InputFile`` (refusing a missing file, a folder, a FIFO, a
+    /// device or a socket with one line, before HDF5 could block in `open`); after HDF5 has opened
+    /// it, HDF5's descriptor must name the same file, so a path swapped in between is refused.
     package static func openReadOnly(_ path: String) throws(HDF5Error) -> HDF5File {
-        try requireReadableFile(path)
+        let input: InputFile
+        do { input = try InputFile(path: path, expected: "an HDF5 file") } catch { throw HDF5Error(error) }
         HDF5Library.ensureInitialized()
         let fapl = try HDF5Call.checkID(H5Pcreate(adaptool_H5P_FILE_ACCESS()), "creating file access list")
         defer { H5Pclose(fapl) }
@@ -36,18 +45,23 @@ package final class HDF5File {
         try HDF5Call.check(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "configuring file access")
         let id = try HDF5Call.checkID(
             H5Fopen(path, adaptool_H5F_ACC_RDONLY(), fapl), "opening \"\(path)\" as HDF5")
-        return HDF5File(path: path, id: id, isReadOnly: true)
+        let file = HDF5File(path: path, id: id, input: input)
+        guard file.opensSameFile(as: input) else {
+            throw HDF5Error(operation: path, detail: "was replaced by another file while being opened")
+        }
+        return file
     }
 
-    /// Says plainly what is wrong with a path that is missing, a folder or unreadable, before
-    /// HDF5 answers with its own, much longer, message.
-    private static func requireReadableFile(_ path: String) throws(HDF5Error) {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            throw HDF5Error(operation: path, detail: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
+    /// Whether HDF5's own descriptor for this file is the file `input` opened.
+    private func opensSameFile(as input: InputFile) -> Bool {
+        var handlePointer: UnsafeMutableRawPointer?
+        guard H5Fget_vfd_handle(handle.id, adaptool_H5P_DEFAULT(), &handlePointer) >= 0, let handlePointer else {
+            _ = HDF5Call.takeErrorStack()
+            return true  // a driver without a descriptor: nothing to compare
         }
-        if (status.st_mode & S_IFMT) == S_IFDIR { throw HDF5Error(operation: path, detail: "is a folder, expected an HDF5 file") }
-        guard access(path, R_OK) == 0 else { throw HDF5Error(operation: path, detail: "cannot be read (permission denied)") }
+        var status = stat()
+        guard fstat(handlePointer.load(as: Int32.self), &status) == 0 else { return false }
+        return input.isSameFile(as: status)
     }
 
     /// Creates a new file; fails if `path` already exists (callers write to a fresh temporary path).
@@ -58,7 +72,7 @@ package final class HDF5File {
         try HDF5Call.check(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "configuring file access")
         let id = try HDF5Call.checkID(
             H5Fcreate(path, adaptool_H5F_ACC_EXCL(), adaptool_H5P_DEFAULT(), fapl), "creating \"\(path)\"")
-        return HDF5File(path: path, id: id, isReadOnly: false)
+        return HDF5File(path: path, id: id, input: nil)
     }
 
     /// The root group `/`.
