@@ -33,6 +33,12 @@ struct TrainingOptions: ParsableArguments {
         TrainingSettings(epochs: epochs ?? defaultEpochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
     }
 
+    /// Refuses a batch too large for memory before any data is loaded: the smallest network
+    /// (input → output) already holds the batch's activations.
+    func checkBatchSize() throws {
+        try TrainingMemory.check(widths: [CIFAR10.imageBytes, CIFAR10.classCount], batchSize: batchSize, option: "--batch-size")
+    }
+
     /// Fails before any training when an output exists and `--force` was not given.
     func checkOutputsAreFree(_ output: OutputOptions) throws {
         for path in [output.output] + (metrics.map { [$0] } ?? []) where !output.force && FileManager.default.fileExists(atPath: path) {
@@ -46,6 +52,7 @@ struct TrainingOptions: ParsableArguments {
                     train: (CIFAR10Dataset, TrainingSettings, (TrainingProgress) -> Void) throws -> (Model, TrainingRecord),
                     write: (Model) throws -> Void) throws {
         try checkOutputsAreFree(output)
+        try checkBatchSize()
         let data = try dataOptions.load()
         let display = ProgressDisplay(label: label, quiet: quiet)
         let (model, record) = try train(data, settings(defaultEpochs: defaultEpochs), display.update)
