@@ -79,11 +79,17 @@ public final class InputFile {
 
     /// The `count` bytes at `offset`.
     public func bytes(at offset: Int, count: Int) throws(FormatError) -> [UInt8] {
+        try array(of: UInt8.self, count: count, at: offset)
+    }
+
+    /// `count` values of a trivial type read from the bytes at `offset` (not zero-filled first:
+    /// every byte is read from the file, or the read fails).
+    public func array<T: BitwiseCopyable>(of type: T.Type, count: Int, at offset: Int) throws(FormatError) -> [T] {
         guard count > 0 else { return [] }
-        var result = [UInt8](repeating: 0, count: count)
         var failure: FormatError?
-        result.withUnsafeMutableBytes { buffer in
-            do throws(FormatError) { try read(into: buffer, at: offset) } catch { failure = error }
+        let result = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(FormatError) { try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset) } catch { failure = error }
+            initialized = count  // a trivial type: on failure the array is dropped unread
         }
         if let failure { throw failure }
         return result

@@ -71,13 +71,7 @@ public final class SafetensorsFile {
 
     /// Reads float32 data straight into the result (no intermediate copy).
     private func readDirectly(_ info: SafetensorsTensorInfo, count: Int) throws(InteropError) -> [Float] {
-        var values = [Float](repeating: 0, count: count)
-        var failure: FormatError?
-        values.withUnsafeMutableBytes { buffer in
-            do throws(FormatError) { try input.read(into: buffer, at: dataStart + info.byteRange.lowerBound) } catch { failure = error }
-        }
-        if let failure { throw .format(failure) }
-        return values
+        try InteropError.wrapping { () throws(FormatError) in try input.array(of: Float.self, count: count, at: dataStart + info.byteRange.lowerBound) }
     }
 
     /// Converts the little-endian `bytes` of a tensor to float32 (nil for a type adaptool does not read).
