@@ -32,9 +32,9 @@ package final class HDF5File {
 
     /// Opens an existing file read-only. Files are never opened for writing once written.
     ///
-    /// The path is first opened by ``InputFile`` (refusing a missing file, a folder, a FIFO, a
-    /// device or a socket with one line, before HDF5 could block in `open`); after HDF5 has opened
-    /// it, HDF5's descriptor must name the same file, so a path swapped in between is refused.
+    /// The path is opened by ``InputFile`` first (refusing a missing file, a folder, a FIFO, a
+    /// device or a socket with one line, before anything could block in `open`); HDF5 then opens
+    /// that descriptor's file through `/dev/fd/N`, so a path swapped in between is never read.
     package static func openReadOnly(_ path: String) throws(HDF5Error) -> HDF5File {
         let input: InputFile
         do { input = try InputFile(path: path, expected: "an HDF5 file") } catch { throw HDF5Error(error) }
@@ -44,24 +44,8 @@ package final class HDF5File {
         // Strong close degree: closing the file closes everything opened in it, so nothing leaks.
         try HDF5Call.check(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "configuring file access")
         let id = try HDF5Call.checkID(
-            H5Fopen(path, adaptool_H5F_ACC_RDONLY(), fapl), "opening \"\(path)\" as HDF5")
-        let file = HDF5File(path: path, id: id, input: input)
-        guard file.opensSameFile(as: input) else {
-            throw HDF5Error(operation: path, detail: "was replaced by another file while being opened")
-        }
-        return file
-    }
-
-    /// Whether HDF5's own descriptor for this file is the file `input` opened.
-    private func opensSameFile(as input: InputFile) -> Bool {
-        var handlePointer: UnsafeMutableRawPointer?
-        guard H5Fget_vfd_handle(handle.id, adaptool_H5P_DEFAULT(), &handlePointer) >= 0, let handlePointer else {
-            _ = HDF5Call.takeErrorStack()
-            return true  // a driver without a descriptor: nothing to compare
-        }
-        var status = stat()
-        guard fstat(handlePointer.load(as: Int32.self), &status) == 0 else { return false }
-        return input.isSameFile(as: status)
+            H5Fopen(input.descriptorPath, adaptool_H5F_ACC_RDONLY(), fapl), "opening \"\(path)\" as HDF5")
+        return HDF5File(path: path, id: id, input: input)
     }
 
     /// Creates a new file; fails if `path` already exists (callers write to a fresh temporary path).

@@ -13,7 +13,6 @@ public final class InputFile {
     /// The size the file had when it was opened.
     public let size: Int
     private let descriptor: Int32
-    private let identity: (device: UInt64, inode: UInt64)
 
     /// Opens `path` for reading; `expected` names what it should be (`an HDF5 file`) in errors.
     public init(path: String, expected: String) throws(FormatError) {
@@ -31,13 +30,11 @@ public final class InputFile {
         self.path = path
         self.descriptor = descriptor
         self.size = Int(status.st_size)
-        self.identity = (UInt64(status.st_dev), UInt64(status.st_ino))
     }
 
-    /// Whether `status` (from `fstat` on another descriptor) describes this same file.
-    public func isSameFile(as status: stat) -> Bool {
-        identity == (UInt64(status.st_dev), UInt64(status.st_ino))
-    }
+    /// A path that opens this very file (not whatever the original path names now): for
+    /// libraries that open by name, such as HDF5.
+    public var descriptorPath: String { "/dev/fd/\(descriptor)" }
 
     deinit { close(descriptor) }
 
