@@ -61,4 +61,15 @@ import Testing
         InputTest.expectOneErrorLine(result, naming: "/dev/zero", containing: "is a device, not a regular file")
         #expect(try dir.contents().isEmpty)
     }
+
+    /// A Unix socket (left behind by a program that bound it) is refused too.
+    @Test(arguments: [["inspect", "SOCKET"], ["import", "SOCKET", "-o", "OUT"]])
+    func aSocketIsRefused(_ command: [String]) throws {
+        let dir = try TemporaryDirectory()
+        let socket = dir.file("socket.h5")
+        try InputTest.python("import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", [socket])
+        let result = try InputTest.adaptool(command.map { ["SOCKET": socket, "OUT": dir.file("out")][$0] ?? $0 })
+        InputTest.expectOneErrorLine(result, naming: socket, containing: "is a socket, not a regular file")
+        #expect(try dir.contents() == ["socket.h5"])
+    }
 }

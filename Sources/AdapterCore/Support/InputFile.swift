@@ -5,7 +5,7 @@ import Foundation
 /// The path is checked with `stat` before it is opened, so a FIFO, device or socket is refused
 /// with one line instead of blocking for ever in `open`; it is then opened with `O_NONBLOCK` and
 /// the descriptor checked again with `fstat`, which closes the window in which the path could be
-/// swapped. Data is read with `pread` into memory adaptool owns, never mapped: a mapped file that
+/// swapped (libraries that open by name, such as HDF5, are given ``descriptorPath``). Data is read with `pread` into memory adaptool owns, never mapped: a mapped file that
 /// another process truncates kills the reader with SIGBUS, while a short `pread` is one error line.
 public final class InputFile {
     /// The path the file was opened at.
