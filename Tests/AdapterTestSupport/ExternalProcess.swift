@@ -10,6 +10,11 @@ public struct ProcessResult: Sendable {
     public var stdout: String
     /// Everything written to stderr.
     public var stderr: String
+
+    /// A result from its parts (for tests that run a process their own way).
+    public init(status: Int32, crashed: Bool, stdout: String, stderr: String) {
+        (self.status, self.crashed, self.stdout, self.stderr) = (status, crashed, stdout, stderr)
+    }
 }
 
 /// Paths of the package under test, found from this source file's location.

@@ -8,11 +8,14 @@ extension CheckpointFile {
         let shape = datasets[index].weight.shape
         var values = buffer
         buffer = []
-        if values.count != shape[0] * shape[1] { values = [Float](repeating: 0, count: shape[0] * shape[1]) }
         let bias = try FormatError.wrapping { () throws(HDF5Error) in
             let group = try layersGroup.openGroup(name)
+            let weight = try group.openDataset("weight")
+            // Checked before the buffer is allocated: its size comes from the file.
+            let count = try weight.validateFloatReadable()
+            if values.count != count { values = [Float](repeating: 0, count: count) }
             try values.withUnsafeMutableBufferPointer { pointer throws(HDF5Error) in
-                try group.openDataset("weight").readRows(0, count: shape[0], into: pointer)
+                try weight.readRows(0, count: shape[0], into: pointer)
             }
             return try group.openDataset("bias").readFloats()
         }

@@ -47,6 +47,12 @@ public enum FormatError: Error, CustomStringConvertible, Equatable, Sendable {
 }
 
 extension FormatError {
+    /// What is wrong, without the path (for errors re-raised under another type that adds it).
+    public var problem: String {
+        if case .io(_, let problem) = self { return problem }
+        return description
+    }
+
     /// Runs `body`, turning any ``HDF5Error`` into ``FormatError/hdf5(_:)``.
     static func wrapping<T>(_ body: () throws(HDF5Error) -> T) throws(FormatError) -> T {
         do { return try body() } catch { throw .hdf5(error) }

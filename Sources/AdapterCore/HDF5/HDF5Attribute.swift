@@ -26,6 +26,10 @@ package protocol HDF5AttributeHolder {
 /// The most elements one attribute may hold (attributes are metadata: small by nature).
 private let maxAttributeElements = 1 << 20
 
+/// The most bytes one attribute's value may take once read: 2^20 float64 values (8 MiB) fit, a
+/// hostile 256 MiB attribute does not. Checked before the value is read, known name or not.
+package let hdf5MaxAttributeBytes = 8 << 20
+
 extension HDF5AttributeHolder {
     private func context(_ name: String) -> String { "attribute \"\(name)\" of \(path) in \"\(file.path)\"" }
 
@@ -66,6 +70,15 @@ extension HDF5AttributeHolder {
         defer { H5Sclose(space) }
         let rank = H5Sget_simple_extent_ndims(space)
         let count = H5Sget_simple_extent_npoints(space)
+        // Before reading: the stored size, and the size of the value in memory (a fixed-length
+        // type's width times the element count; variable-length strings were bounded by the header check).
+        let stored = Int(clamping: H5Aget_storage_size(attr))
+        let isFixedString = H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) <= 0
+        let inMemory = Int(clamping: count).multipliedReportingOverflow(by: isFixedString ? Int(H5Tget_size(type)) : 8)
+        let bytes = inMemory.overflow ? Int.max : max(stored, inMemory.partialValue)
+        guard bytes <= hdf5MaxAttributeBytes else {
+            throw HDF5Error(operation: context(name), detail: "holds \(bytes) bytes, more than the \(hdf5MaxAttributeBytes) adaptool reads from one attribute")
+        }
         guard rank >= 0, rank <= 1, count >= 0, count <= maxAttributeElements else {
             return .unsupported("array of rank \(rank)")
         }
@@ -93,7 +106,10 @@ extension HDF5AttributeHolder {
         if count == 0 { return [] }
         let memType = try HDF5Call.checkID(H5Tcopy(adaptool_H5T_C_S1()), "reading \(context)")
         defer { H5Tclose(memType) }
-        H5Tset_cset(memType, H5T_CSET_UTF8)
+        // HDF5 converts strings only between equal character sets: read ASCII (h5py's `np.bytes_`
+        // and `S3` arrays) as ASCII and UTF-8 as UTF-8; the bytes are decoded as UTF-8 either way.
+        let cset = H5Tget_cset(fileType)
+        H5Tset_cset(memType, cset == H5T_CSET_ASCII ? H5T_CSET_ASCII : H5T_CSET_UTF8)
         if H5Tis_variable_str(fileType) > 0 {
             H5Tset_size(memType, adaptool_H5T_VARIABLE())
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)

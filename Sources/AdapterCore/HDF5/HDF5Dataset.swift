@@ -51,6 +51,10 @@ package struct HDF5Filter: Equatable, Sendable {
 /// hostile header can make us allocate.
 package let hdf5MaxDatasetElements = 1 << 30
 
+/// How much smaller than its data a filtered dataset may be stored: deflate's best case is about
+/// 1032:1 (a run of zeros), shuffle and fletcher32 do not compress.
+package let hdf5MaxCompressionRatio = 1032
+
 /// A dataset in an open file.
 package final class HDF5Dataset: HDF5AttributeHolder {
     let handle: HDF5Handle
@@ -150,7 +154,31 @@ package final class HDF5Dataset: HDF5AttributeHolder {
         guard count >= 0, count <= hdf5MaxDatasetElements else {
             throw HDF5Error(operation: context, detail: "holds \(count) elements, more than the \(hdf5MaxDatasetElements) adaptool accepts")
         }
+        try validateStoredSize(elements: count)
+        if let refusal = MemoryBudget.refusal(count: count, itemBytes: MemoryLayout<Float>.size, for: "reading it as float32") {
+            throw HDF5Error(operation: context, detail: refusal)
+        }
         return count
+    }
+
+    /// Checks the bytes the dataset declares (shape × element size) against the bytes the file
+    /// really stores, so a 10 KB file cannot declare 4 GiB that was never written: contiguous and
+    /// compact data must be stored whole, unfiltered chunks must cover the data, and filtered
+    /// chunks may be smaller by at most ``hdf5MaxCompressionRatio``.
+    package func validateStoredSize(elements: Int) throws(HDF5Error) {
+        let type = try HDF5Call.checkID(H5Dget_type(handle.id), "reading the type of \(context)")
+        let elementBytes = Int(H5Tget_size(type))
+        H5Tclose(type)
+        let (layout, filters, _) = try storage()
+        let declared = elements.multipliedReportingOverflow(by: elementBytes)
+        let stored = storedBytes()
+        let ratio = filters.isEmpty ? 1 : hdf5MaxCompressionRatio
+        let (covered, overflow) = stored.multipliedReportingOverflow(by: ratio)
+        let fits = declared.overflow ? false : (layout == .chunked ? overflow || covered >= declared.partialValue : stored == declared.partialValue)
+        guard fits else {
+            let expected = layout == .chunked && !filters.isEmpty ? "at least 1/\(ratio) of that (deflate's limit)" : "all of it"
+            throw HDF5Error(operation: context, detail: "declares \(declared.overflow ? Int.max : declared.partialValue) bytes (\(elements) elements of \(elementBytes) bytes) but the file stores \(stored) of them; expected \(expected) (the data was never written, or the file is damaged)")
+        }
     }
 
     /// Reads the whole dataset as float32 (float16 and float64 are converted by HDF5).

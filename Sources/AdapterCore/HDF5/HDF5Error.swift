@@ -13,9 +13,31 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
         self.detail = detail
     }
 
+    /// A file-system failure found before HDF5 was asked (same line: `path: problem`).
+    package init(_ error: FormatError) {
+        if case .io(let path, let problem) = error { self.init(operation: path, detail: problem) } else { self.init(operation: error.description, detail: "") }
+    }
+
     /// `operation: detail`, suitable for a single error line.
     public var description: String {
         detail.isEmpty ? operation : "\(operation): \(detail)"
+    }
+}
+
+extension HDF5Error {
+    /// HDF5 1.10's complaint about a dataset layout message it does not know, which is what a
+    /// dataset written with HDF5 2.0's newest format (h5py `libver="latest"`, chunked and filtered) gives.
+    static let newerLayoutDetail = "bad version number for layout message"
+
+    /// The h5py settings that write files libhdf5 1.10 reads (spec/format.md §1.1).
+    static let readableH5pySettings = "h5py.File(..., libver=(\"earliest\", \"v114\")) (or h5py's default libver)"
+
+    /// Opening object `object` of `file` failed with HDF5's `detail`; a layout written by a newer
+    /// HDF5 is explained, with the h5py settings that write a readable file.
+    static func opening(_ object: String, in file: String, detail: String) -> HDF5Error {
+        guard detail.contains(newerLayoutDetail) else { return HDF5Error(operation: "opening \(object) in \"\(file)\"", detail: detail) }
+        return HDF5Error(operation: "\(object) in \"\(file)\"",
+                         detail: "written with a newer HDF5 file-format version (HDF5 2.0, libver=\"latest\") than libhdf5 1.10 reads; write it with \(readableH5pySettings)")
     }
 }
 

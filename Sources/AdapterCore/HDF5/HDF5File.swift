@@ -12,10 +12,14 @@ package final class HDF5File {
     private var checker: HDF5HeaderCheck?
     private var checkedObjects: Set<haddr_t> = []
 
-    private init(path: String, id: hid_t, isReadOnly: Bool) {
+    /// The input's own descriptor (read-only files): the header pre-check reads through it.
+    let input: InputFile?
+
+    private init(path: String, id: hid_t, input: InputFile?) {
         self.path = path
         self.handle = HDF5Handle(id, close: H5Fclose)
-        self.isReadOnly = isReadOnly
+        self.isReadOnly = input != nil
+        self.input = input
     }
 
     /// Runs the header pre-check (``HDF5HeaderCheck``) on one object of this file, once.
@@ -27,27 +31,21 @@ package final class HDF5File {
     }
 
     /// Opens an existing file read-only. Files are never opened for writing once written.
+    ///
+    /// The path is opened by ``InputFile`` first (refusing a missing file, a folder, a FIFO, a
+    /// device or a socket with one line, before anything could block in `open`); HDF5 then opens
+    /// that descriptor's file through `/dev/fd/N`, so a path swapped in between is never read.
     package static func openReadOnly(_ path: String) throws(HDF5Error) -> HDF5File {
-        try requireReadableFile(path)
+        let input: InputFile
+        do { input = try InputFile(path: path, expected: "an HDF5 file") } catch { throw HDF5Error(error) }
         HDF5Library.ensureInitialized()
         let fapl = try HDF5Call.checkID(H5Pcreate(adaptool_H5P_FILE_ACCESS()), "creating file access list")
         defer { H5Pclose(fapl) }
         // Strong close degree: closing the file closes everything opened in it, so nothing leaks.
         try HDF5Call.check(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "configuring file access")
         let id = try HDF5Call.checkID(
-            H5Fopen(path, adaptool_H5F_ACC_RDONLY(), fapl), "opening \"\(path)\" as HDF5")
-        return HDF5File(path: path, id: id, isReadOnly: true)
-    }
-
-    /// Says plainly what is wrong with a path that is missing, a folder or unreadable, before
-    /// HDF5 answers with its own, much longer, message.
-    private static func requireReadableFile(_ path: String) throws(HDF5Error) {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            throw HDF5Error(operation: path, detail: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
-        }
-        if (status.st_mode & S_IFMT) == S_IFDIR { throw HDF5Error(operation: path, detail: "is a folder, expected an HDF5 file") }
-        guard access(path, R_OK) == 0 else { throw HDF5Error(operation: path, detail: "cannot be read (permission denied)") }
+            H5Fopen(input.descriptorPath, adaptool_H5F_ACC_RDONLY(), fapl), "opening \"\(path)\" as HDF5")
+        return HDF5File(path: path, id: id, input: input)
     }
 
     /// Creates a new file; fails if `path` already exists (callers write to a fresh temporary path).
@@ -62,7 +60,7 @@ package final class HDF5File {
         try HDF5Call.check(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "configuring file access")
         let id = try HDF5Call.checkID(
             H5Fcreate(path, adaptool_H5F_ACC_EXCL(), adaptool_H5P_DEFAULT(), fapl), "creating \"\(path)\"")
-        let file = HDF5File(path: path, id: id, isReadOnly: false)
+        let file = HDF5File(path: path, id: id, input: nil)
         if reservingBytes > 0, let descriptor = file.descriptor() {
             let code = posix_fallocate(descriptor, 0, off_t(reservingBytes))
             // EOPNOTSUPP / EINVAL: the file system cannot reserve; writes still report a full disk.

@@ -68,8 +68,8 @@ package final class HDF5Group: HDF5AttributeHolder {
     /// The kind of object the hard link `name` points at; throws for any other link kind.
     package func objectKind(of name: String) throws(HDF5Error) -> HDF5ObjectKind {
         try requireHardLink(name)
-        let id = try HDF5Call.checkID(H5Oopen(handle.id, name, adaptool_H5P_DEFAULT()),
-                                      "opening \(childPath(name)) in \"\(file.path)\"")
+        let id = H5Oopen(handle.id, name, adaptool_H5P_DEFAULT())
+        if id < 0 { throw HDF5Error.opening(childPath(name), in: file.path, detail: HDF5Call.takeErrorStack()) }
         defer { H5Oclose(id) }
         switch H5Iget_type(id) {
         case H5I_GROUP: return .group

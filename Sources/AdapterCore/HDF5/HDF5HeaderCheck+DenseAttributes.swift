@@ -22,6 +22,12 @@ extension HDF5HeaderCheck {
               let filterLength = bytes.unsigned(start + 7, 2), let heapFlags = bytes.unsigned(start + 9, 1) else {
             throw corrupt("attribute storage at \(address) is not a fractal heap")
         }
+        // Attributes too large for the heap's blocks are "huge objects" stored on their own; HDF5
+        // reads each whole when it lists the attributes, so their total is capped before it can.
+        guard let hugeBytes = bytes.unsigned(start + 14 + 6 * L + 2 * O, sizeOfLengths) else { throw corrupt("fractal heap header") }
+        guard hugeBytes <= UInt64(hdf5MaxAttributeBytes) else {
+            throw tooLarge("attributes stored outside the object header hold \(hugeBytes) bytes")
+        }
         if filterLength != 0 { return }  // compressed heap blocks: left to HDF5
         let table = start + 14 + 10 * L + 2 * O
         guard let width = bytes.unsigned(table, 2), let startBlock = bytes.unsigned(table + 2, sizeOfLengths),

@@ -33,7 +33,8 @@ struct HDF5HeaderCheck {
         guard [2, 4, 8].contains(offsets), [2, 4, 8].contains(lengths) else {
             throw HDF5Error(operation: context, detail: "offset size \(offsets) / length size \(lengths) is not supported")
         }
-        guard let bytes = FileBytes(path: file.path) else { throw HDF5Error(operation: context, detail: "cannot read the file") }
+        guard let input = file.input else { throw HDF5Error(operation: context, detail: "the file was not opened for reading") }
+        let bytes = FileBytes(input)
         self.bytes = bytes
         sizeOfOffsets = offsets
         sizeOfLengths = lengths
@@ -115,6 +116,11 @@ struct HDF5HeaderCheck {
             guard let valueLength = read(message, offset, 2), offset + 2 + Int(valueLength) <= message.count,
                   linkType == 1 || valueLength >= 3 else { throw corrupt("link value runs past its message") }
         }
+    }
+
+    /// An attribute larger than adaptool reads (``hdf5MaxAttributeBytes``), refused before HDF5 reads it.
+    func tooLarge(_ what: String) -> HDF5Error {
+        HDF5Error(operation: context, detail: "\(what), more than the \(hdf5MaxAttributeBytes) bytes adaptool reads from attributes; refusing to let HDF5 read them")
     }
 
     func corrupt(_ what: String) -> HDF5Error {
@@ -228,6 +234,7 @@ struct HDF5HeaderCheck {
         let isString = (read(message, typeStart + 1, 1) ?? 0) & 0x0F == 1
         let baseSize = read(message, typeStart + 8 + 4, 4) ?? 0
         let referenceSize = 4 + sizeOfOffsets + 4
+        var heapBytes: UInt64 = 0
         for element in 0..<Int(count) {
             let offset = dataStart + element * referenceSize
             guard let sequenceLength = read(message, offset, 4), let address = read(message, offset + 4, sizeOfOffsets),
@@ -238,6 +245,8 @@ struct HDF5HeaderCheck {
             guard objectSize == expected else {
                 throw corrupt("a variable-length value claims \(expected) bytes but its heap object holds \(objectSize)")
             }
+            heapBytes += objectSize
+            guard heapBytes <= UInt64(hdf5MaxAttributeBytes) else { throw tooLarge("a variable-length attribute holds more than \(heapBytes) bytes") }
         }
         return length
     }
@@ -328,27 +337,17 @@ struct HDF5HeaderCheck {
 }
 
 /// A file's bytes, read on demand with `pread` (never mapped whole: files can be large).
-final class FileBytes {
-    private let descriptor: Int32
-    /// The file's size.
-    let count: UInt64
+struct FileBytes {
+    private let input: InputFile
+    /// The file's size when it was opened.
+    var count: UInt64 { UInt64(input.size) }
 
-    init?(path: String) {
-        descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { return nil }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { close(descriptor); return nil }
-        count = UInt64(status.st_size)
-    }
-
-    deinit { close(descriptor) }
+    init(_ input: InputFile) { self.input = input }
 
     /// `length` bytes at `offset`, or nil when they are not all in the file.
     func slice(_ offset: UInt64, _ length: Int) -> ArraySlice<UInt8>? {
         guard length >= 0, length <= 1 << 20, offset <= count, UInt64(length) <= count - offset else { return nil }
-        var buffer = [UInt8](repeating: 0, count: length)
-        let read = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, off_t(offset)) }
-        return read == length ? buffer[...] : nil
+        return (try? input.bytes(at: Int(offset), count: length))?[...]
     }
 
     /// A little-endian unsigned integer of `width` bytes at `offset`.

@@ -27,10 +27,11 @@ public struct BaseReference: Sendable {
         }
     }
 
-    /// Whether `path` starts with the HDF5 signature (a file too short to tell is not HDF5).
+    /// Whether `path` is a regular file starting with the HDF5 signature (a file too short to tell,
+    /// or anything but a regular file, is not HDF5; the reader then names the problem).
     static func isHDF5(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path), let bytes = try? handle.read(upToCount: 8) else { return false }
-        try? handle.close()
-        return Array(bytes) == [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+        guard let file = try? InputFile(path: path, expected: "a file"), file.size >= 8,
+              let bytes = try? file.bytes(at: 0, count: 8) else { return false }
+        return bytes == [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
     }
 }

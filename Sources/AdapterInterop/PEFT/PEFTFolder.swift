@@ -1,3 +1,4 @@
+import AdapterCore
 import Foundation
 
 /// The two files of a PEFT adapter (`adapter_config.json`, `adapter_model.safetensors`), found
@@ -7,6 +8,10 @@ public struct PEFTFolder: Sendable, Equatable {
     public static let configName = "adapter_config.json"
     /// The safetensors weights.
     public static let weightsName = "adapter_model.safetensors"
+
+    /// The largest `adapter_config.json` read: PEFT writes a few KiB; a bigger file is not a config
+    /// and must not be read whole into memory.
+    public static let maximumConfigBytes = 16 << 20
 
     /// The folder.
     public var folder: String
@@ -50,9 +55,9 @@ public struct PEFTFolder: Sendable, Equatable {
 
     /// Reads and validates the config.
     public func config() throws(InteropError) -> PEFTConfig {
-        guard let data = FileManager.default.contents(atPath: configPath) else {
-            throw .format(.io(path: configPath, problem: "cannot be read"))
+        let data = try InteropError.wrapping { () throws(FormatError) in
+            try InputFile.contents(of: configPath, expected: "a JSON file", limit: Self.maximumConfigBytes)
         }
-        return try PEFTConfig(json: Array(data), path: configPath)
+        return try PEFTConfig(json: data, path: configPath)
     }
 }

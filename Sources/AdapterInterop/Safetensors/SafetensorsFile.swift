@@ -1,56 +1,39 @@
 import AdapterCore
 import Foundation
 
-/// A safetensors file opened for reading: the file is memory-mapped, its header parsed and
-/// validated on open, and each tensor converted to float32 only when asked for, so a large file
-/// is streamed one tensor at a time.
+/// A safetensors file opened for reading: its header is parsed and validated on open, and each
+/// tensor read with `pread` and converted to float32 only when asked for, so a large file is
+/// streamed one tensor at a time. The file is never memory-mapped: a mapped file that another
+/// program truncates kills the reader with SIGBUS, a short `pread` is one error line.
 public final class SafetensorsFile {
     /// The file's path.
     public let path: String
     /// The validated header.
     public let header: SafetensorsHeader
-    private let mapping: UnsafeRawBufferPointer
+    private let input: InputFile
     private let dataStart: Int
     private let indexByName: [String: Int]
 
-    /// Maps and validates `path`.
+    /// Opens and validates `path`.
     public init(path: String) throws(InteropError) {
         self.path = path
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw .format(.io(path: path, problem: "cannot open: \(String(cString: strerror(errno)))")) }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
-            throw .format(.io(path: path, problem: "is not a regular file"))
-        }
-        let size = Int(status.st_size)
+        let input = try InteropError.wrapping { () throws(FormatError) in try InputFile(path: path, expected: "a safetensors file") }
+        self.input = input
+        let size = input.size
         guard size >= 8 else { throw .malformedSafetensors(path: path, problem: "the file is \(size) bytes, too short for the 8-byte header length") }
-        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
-            throw .format(.io(path: path, problem: "cannot memory-map: \(String(cString: strerror(errno)))"))
-        }
-        let mapping = UnsafeRawBufferPointer(start: base, count: size)
-        let headerLength = UInt64(littleEndian: mapping.loadUnaligned(as: UInt64.self))
+        let lengthBytes = try InteropError.wrapping { () throws(FormatError) in try input.bytes(at: 0, count: 8) }
+        let headerLength = lengthBytes.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         guard headerLength <= UInt64(SafetensorsHeader.maximumSize) else {
-            munmap(base, size)
             throw .malformedSafetensors(path: path, problem: "the header length is \(headerLength) bytes, above the \(SafetensorsHeader.maximumSize)-byte limit")
         }
         guard 8 + Int(headerLength) <= size else {
-            munmap(base, size)
             throw .malformedSafetensors(path: path, problem: "the header length is \(headerLength) bytes but the file has only \(size - 8) after it")
         }
-        let dataStart = 8 + Int(headerLength)
-        do {
-            header = try SafetensorsHeader(headerBytes: mapping[8..<dataStart], bufferSize: size - dataStart, path: path)
-        } catch {
-            munmap(base, size)
-            throw error
-        }
-        self.mapping = mapping
-        self.dataStart = dataStart
+        dataStart = 8 + Int(headerLength)
+        let headerBytes = try InteropError.wrapping { () throws(FormatError) in try input.bytes(at: 8, count: Int(headerLength)) }
+        header = try SafetensorsHeader(headerBytes: headerBytes[...], bufferSize: size - dataStart, path: path)
         indexByName = Dictionary(uniqueKeysWithValues: header.tensors.enumerated().map { ($1.name, $0) })
     }
-
-    deinit { munmap(UnsafeMutableRawPointer(mutating: mapping.baseAddress), mapping.count) }
 
     /// Free-form string metadata (`__metadata__`).
     public var metadata: [String: String] { header.metadata }
@@ -70,9 +53,30 @@ public final class SafetensorsFile {
     /// Reads the tensor described by `info`, widened to float32.
     public func floats(_ info: SafetensorsTensorInfo) throws(InteropError) -> [Float] {
         guard info.dtype.isReadable else { throw .unsupportedDType(path: path, tensor: info.name, dtype: info.dtype.rawValue) }
-        let bytes = UnsafeRawBufferPointer(rebasing: mapping[(dataStart + info.byteRange.lowerBound)..<(dataStart + info.byteRange.upperBound)])
         let count = info.elementCount
-        switch info.dtype {
+        if let refusal = MemoryBudget.refusal(count: count, itemBytes: 4 + (info.dtype.bitsPerElement + 7) / 8, for: "tensor \"\(info.name)\"") {
+            throw .format(.io(path: path, problem: refusal))
+        }
+        #if _endian(little)
+        if info.dtype == .f32 { return try readDirectly(info, count: count) }
+        #endif
+        let raw = try InteropError.wrapping { () throws(FormatError) in
+            try input.bytes(at: dataStart + info.byteRange.lowerBound, count: info.byteRange.count)
+        }
+        guard let values = raw.withUnsafeBytes({ Self.widen($0, count: count, dtype: info.dtype) }) else {
+            throw .unsupportedDType(path: path, tensor: info.name, dtype: info.dtype.rawValue)
+        }
+        return values
+    }
+
+    /// Reads float32 data straight into the result (no intermediate copy).
+    private func readDirectly(_ info: SafetensorsTensorInfo, count: Int) throws(InteropError) -> [Float] {
+        try InteropError.wrapping { () throws(FormatError) in try input.array(of: Float.self, count: count, at: dataStart + info.byteRange.lowerBound) }
+    }
+
+    /// Converts the little-endian `bytes` of a tensor to float32 (nil for a type adaptool does not read).
+    private static func widen(_ bytes: UnsafeRawBufferPointer, count: Int, dtype: SafetensorsDType) -> [Float]? {
+        switch dtype {
         case .f32:
             #if _endian(little)
             return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -89,7 +93,7 @@ public final class SafetensorsFile {
         case .bf16:
             return (0..<count).map { HalfPrecision.float(fromBFloat16: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
         default:
-            throw .unsupportedDType(path: path, tensor: info.name, dtype: info.dtype.rawValue)
+            return nil
         }
     }
 

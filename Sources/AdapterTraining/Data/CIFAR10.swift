@@ -1,3 +1,4 @@
+import AdapterCore
 import Foundation
 
 /// One part of CIFAR-10 (training or test images) kept as raw bytes: 60,000 images take 184 MB
@@ -87,40 +88,73 @@ public enum CIFAR10 {
         return CIFAR10Dataset(train: train, test: test, classNames: try classNames(in: directory), source: directory)
     }
 
-    /// Reads and concatenates batch files.
+    /// Records read per `pread` while loading (about 3 MB): large enough that the call count does
+    /// not matter, small enough that the staging buffer does not either.
+    static let recordsPerRead = 1024
+
+    /// Reads and concatenates batch files, with `pread` (never mapped: a batch file truncated by
+    /// another program while it is read is one error line, not SIGBUS).
     public static func readSplit(_ paths: [String]) throws(TrainingError) -> CIFAR10Split {
+        let files = try paths.map { path throws(TrainingError) in try input(path, expected: "a CIFAR-10 batch file") }
+        var total = 0
+        for file in files {
+            guard file.size > 0, file.size % recordBytes == 0 else { throw .badFileSize(path: file.path, size: file.size) }
+            total += file.size / recordBytes
+        }
+        if let refusal = MemoryBudget.refusal(count: total, itemBytes: recordBytes, for: "\(total) CIFAR-10 images") {
+            throw .io(path: paths.first ?? "", problem: refusal)
+        }
         var pixels: [UInt8] = [], labels: [UInt8] = []
-        for path in paths {
-            let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-                throw .io(path: path, problem: "cannot be read (\(error.localizedDescription))")
-            }
-            guard !data.isEmpty, data.count % recordBytes == 0 else { throw .badFileSize(path: path, size: data.count) }
-            let records = data.count / recordBytes
-            pixels.reserveCapacity(pixels.count + records * imageBytes)
-            labels.reserveCapacity(labels.count + records)
-            let badRecord: Int? = data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Int? in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                for record in 0..<records {
+        pixels.reserveCapacity(total * imageBytes)
+        labels.reserveCapacity(total)
+        var chunk = [UInt8](repeating: 0, count: recordsPerRead * recordBytes)
+        for file in files {
+            let records = file.size / recordBytes
+            for first in stride(from: 0, to: records, by: recordsPerRead) {
+                let count = min(recordsPerRead, records - first)
+                try read(file, records: first..<(first + count), into: &chunk)
+                for record in 0..<count {
                     let start = record * recordBytes
-                    guard bytes[start] < classCount else { return record }
-                    labels.append(bytes[start])
-                    pixels.append(contentsOf: bytes[(start + 1)..<(start + recordBytes)])
+                    guard chunk[start] < classCount else { throw .badLabel(path: file.path, record: first + record, label: chunk[start]) }
+                    labels.append(chunk[start])
+                    pixels.append(contentsOf: chunk[(start + 1)..<(start + recordBytes)])
                 }
-                return nil
             }
-            if let badRecord { throw .badLabel(path: path, record: badRecord, label: data[data.startIndex + badRecord * recordBytes]) }
         }
         return CIFAR10Split(pixels: pixels, labels: labels)
     }
 
-    /// The class names of `batches.meta.txt` (one per line), or the official ones when absent or malformed.
+    /// Opens an input file, as a ``TrainingError``.
+    private static func input(_ path: String, expected: String) throws(TrainingError) -> InputFile {
+        do { return try InputFile(path: path, expected: expected) } catch { throw .io(path: path, problem: error.problem) }
+    }
+
+    /// Reads whole records of `file` into the start of `chunk`.
+    private static func read(_ file: InputFile, records: Range<Int>, into chunk: inout [UInt8]) throws(TrainingError) {
+        var failure: FormatError?
+        chunk.withUnsafeMutableBytes { buffer in
+            let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(records.count * recordBytes)])
+            do throws(FormatError) { try file.read(into: target, at: records.lowerBound * recordBytes) } catch { failure = error }
+        }
+        if let failure { throw .io(path: file.path, problem: failure.problem) }
+    }
+
+    /// The class names of `batches.meta.txt` (one per line), or the official ones when absent or
+    /// malformed; a `batches.meta.txt` that is not a regular file is an error.
     static func classNames(in directory: String) throws(TrainingError) -> [String] {
         let path = "\(directory)/batches.meta.txt"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return defaultClassNames }
+        guard FileManager.default.fileExists(atPath: path) else { return defaultClassNames }
+        let bytes: [UInt8]
+        do { bytes = try InputFile.contents(of: path, expected: "a list of class names", limit: maximumMetaBytes) } catch {
+            throw .io(path: path, problem: error.problem)
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else { return defaultClassNames }
         let names = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return names.count == classCount ? names : defaultClassNames
     }
+
+    /// The largest `batches.meta.txt` read (the official one is 61 bytes).
+    static let maximumMetaBytes = 1 << 16
 
     /// Writes `split` as one batch file in the official layout (used for synthetic data and tests).
     public static func write(_ split: CIFAR10Split, to path: String) throws(TrainingError) {

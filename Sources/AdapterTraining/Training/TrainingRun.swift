@@ -17,6 +17,8 @@ public enum TrainingRun {
         guard !hidden.isEmpty, hidden.allSatisfy({ $0 >= 1 }) else {
             throw .invalidOption(name: "--hidden", problem: "is \(hidden); expected positive layer sizes such as 128,256")
         }
+        try TrainingMemory.check(widths: [CIFAR10.imageBytes] + hidden + [CIFAR10.classCount],
+                                 batchSize: min(settings.batchSize, max(data.train.count, 1)), option: "--hidden")
         let initial = Checkpoint.initialized(inputSize: CIFAR10.imageBytes, hidden: hidden, classes: CIFAR10.classCount, seed: settings.seed,
                                              metadata: metadata(classNames: data.classNames, provenance: nil))
         var (checkpoint, record) = try trainDense(initial, method: "base", baseFingerprint: nil, data: data, settings: settings, progress: progress)

@@ -29,6 +29,9 @@ struct TrainBaseCommand: AdaptoolCommand {
 
     func execute() throws {
         let sizes = try Self.sizes(hidden)
+        // Before the data is loaded: a size that cannot be allocated is refused at once.
+        try training.checkBatchSize()
+        try TrainingMemory.check(widths: [CIFAR10.imageBytes] + sizes + [CIFAR10.classCount], batchSize: training.batchSize, option: "--hidden")
         try training.run("base", data: dataOptions, output: output, defaultEpochs: 2,
                          train: { data, settings, progress in try TrainingRun.trainBase(hidden: sizes, data: data, settings: settings, progress: progress) },
                          write: { checkpoint in try checkpoint.write(to: output.output, options: output.writeOptions) })

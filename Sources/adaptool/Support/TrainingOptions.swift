@@ -33,12 +33,19 @@ struct TrainingOptions: ParsableArguments {
         TrainingSettings(epochs: epochs ?? defaultEpochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
     }
 
+    /// Refuses a batch too large for memory before any data is loaded: the smallest network
+    /// (input → output) already holds the batch's activations.
+    func checkBatchSize() throws {
+        try TrainingMemory.check(widths: [CIFAR10.imageBytes, CIFAR10.classCount], batchSize: batchSize, option: "--batch-size")
+    }
+
     /// One training job, the same for every `train` subcommand: refuse taken outputs before any
     /// work, load the data, show progress, train, then write the model, the metrics and the summary.
     func run<Model>(_ label: String, data dataOptions: DataOptions, output: OutputOptions, defaultEpochs: Int,
                     train: (CIFAR10Dataset, TrainingSettings, (TrainingProgress) -> Void) throws -> (Model, TrainingRecord),
                     write: (Model) throws -> Void) throws {
         try output.requireFree(metrics.map { [$0] } ?? [])
+        try checkBatchSize()
         let data = try dataOptions.load()
         let display = ProgressDisplay(label: label, quiet: quiet)
         let (model, record) = try train(data, settings(defaultEpochs: defaultEpochs), display.update)
