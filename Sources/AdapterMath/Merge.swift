@@ -26,6 +26,7 @@ public enum AdapterMerge {
         _ adapters: [WeightedAdapter], baseFingerprint: String, shapes: [(name: String, out: Int, in: Int)], ignoreFingerprint: Bool = false
     ) throws(MergeError) {
         if adapters.count > 1, adapters.contains(where: { $0.adapter.method == .dora }) { throw .doraCombined(count: adapters.count) }
+        let shapeOf = Dictionary(shapes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for entry in adapters {
             let adapter = entry.adapter
             if !ignoreFingerprint, adapter.baseFingerprint != baseFingerprint {
@@ -33,7 +34,7 @@ public enum AdapterMerge {
             }
             guard entry.weight.isFinite else { throw .nonFiniteInput(adapter: entry.label, layer: nil, what: "weight \(entry.weight)") }
             for layer in adapter.layers {
-                guard let shape = shapes.first(where: { $0.name == layer.name }) else {
+                guard let shape = shapeOf[layer.name] else {
                     throw .missingLayer(adapter: entry.label, layer: layer.name, baseLayers: shapes.map(\.name))
                 }
                 guard layer.a.columns == shape.in, layer.b.rows == shape.out, layer.b.columns == layer.a.rows else {

@@ -15,6 +15,8 @@ public final class CheckpointFile {
     package let rootAttributes: [(name: String, value: HDF5AttributeValue)]
 
     let layersGroup: HDF5Group
+    /// Each layer's position in ``layerNames``: a lookup by name must not scan the list (thousands of layers).
+    let layerIndex: [String: Int]
 
     /// Opens and validates `path`, reading metadata only.
     public init(path: String) throws(FormatError) {
@@ -37,6 +39,7 @@ public final class CheckpointFile {
         self.metadata = metadata
 
         layerNames = try attributes.layerNameList("layer_names")
+        layerIndex = Dictionary(layerNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         storedFingerprint = try attributes.string("fingerprint")
         guard storedFingerprint.count == 64, storedFingerprint.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
             throw attributes.invalid("fingerprint", "must be 64 lower-case hex digits (SHA-256)")
@@ -107,12 +110,15 @@ public final class CheckpointFile {
         zip(layerNames, datasets).map { ($0, $1.weight.shape[0], $1.weight.shape[1]) }
     }
 
+    /// `[out, in]` of the layer called `name`, nil when the checkpoint has no such layer.
+    public func layerShape(_ name: String) -> [Int]? { layerIndex[name].map { datasets[$0].weight.shape } }
+
     /// Total weights and biases.
     public var parameterCount: Int { datasets.reduce(0) { $0 + $1.weight.elementCount + $1.bias.elementCount } }
 
     /// Reads one layer's weight and bias (widened to float32).
     public func readLayer(_ name: String) throws(FormatError) -> Layer {
-        guard let index = layerNames.firstIndex(of: name) else {
+        guard let index = layerIndex[name] else {
             throw .invalidLayer(path: path, layer: name, problem: "not in this checkpoint (layers: \(layerNames.joined(separator: ", ")))")
         }
         let shape = datasets[index].weight.shape

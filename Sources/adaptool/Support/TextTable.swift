@@ -14,11 +14,15 @@ struct TextTable {
             ([headers[column]] + rows.map { column < $0.count ? $0[column] : "" }).map(\.count).max() ?? 0
         }
         func line(_ cells: [String]) -> String {
-            headers.indices.map { column in
+            let text = headers.indices.map { column in
                 let cell = column < cells.count ? cells[column] : ""
                 let padding = String(repeating: " ", count: widths[column] - cell.count)
                 return Self.isNumeric(cell) ? padding + cell : cell + padding
-            }.joined(separator: "  ").replacing(/\s+$/, with: "")
+            }.joined(separator: "  ")
+            // Trailing blanks go in one backward scan: a regular expression like `\s+$` retries at
+            // every blank of a long padding run, quadratic in a crafted 30,000-character name.
+            let end = text.lastIndex(where: { !$0.isWhitespace }).map(text.index(after:)) ?? text.startIndex
+            return String(text[..<end])
         }
         return ([line(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
             + rows.map(line)).joined(separator: "\n")
