@@ -5,8 +5,8 @@ struct TextTable {
     /// The rows, each with one cell per header.
     var rows: [[String]] = []
 
-    /// Adds a row.
-    mutating func append(_ cells: [String]) { rows.append(cells) }
+    /// Adds a row; control characters in its cells (names from a file) are shown escaped.
+    mutating func append(_ cells: [String]) { rows.append(cells.map(Console.printable)) }
 
     /// The table as lines of text.
     func render() -> String {
