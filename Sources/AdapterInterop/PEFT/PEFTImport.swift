@@ -111,8 +111,10 @@ public enum PEFTImport {
 
     private static func moduleOrder(_ modules: [String], file: SafetensorsFile, base: BaseReference?) throws(InteropError) -> [String] {
         if let base {
-            let known = base.shapes.map(\.name).filter(modules.contains)
-            let unknown = modules.filter { !known.contains($0) }.sorted()
+            let adapted = Set(modules)
+            let known = base.shapes.map(\.name).filter(adapted.contains)
+            let knownSet = Set(known)
+            let unknown = modules.filter { !knownSet.contains($0) }.sorted()
             return known + unknown // unknown ones are refused with the base's layer list when checked
         }
         if let listed = file.metadata[MetadataKey.targetLayers], case .array(let items)? = try? JSONValue.parse(Array(listed.utf8)) {
