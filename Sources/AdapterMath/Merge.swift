@@ -55,6 +55,14 @@ public enum AdapterMerge {
         }
     }
 
+    /// Throws unless every weight and bias value of the base layer `layer` (read from `source`) is
+    /// finite: a NaN or ±∞ in a layer no adapter touches, or in a bias, would otherwise be copied
+    /// into the output unnoticed.
+    public static func requireFinite(_ layer: Layer, source: String) throws(MergeError) {
+        guard layer.weight.isFinite else { throw .nonFiniteInput(adapter: source, layer: layer.name, what: "the base weight") }
+        guard layer.bias.allSatisfy(\.isFinite) else { throw .nonFiniteInput(adapter: source, layer: layer.name, what: "the base bias") }
+    }
+
     /// Returns `layer` with every matching adapter layer folded in: W + Σ sᵢ · scalingᵢ · Bᵢ · Aᵢ
     /// for LoRA, m ⊙ V / ‖V‖ for DoRA, accumulated in float64 and rounded once to float32.
     public static func merge(_ layer: Layer, with adapters: [WeightedAdapter]) throws(MergeError) -> Layer {
@@ -100,7 +108,10 @@ extension Checkpoint {
         try AdapterMerge.validate(adapters, baseFingerprint: baseFingerprint,
                                   shapes: layers.map { ($0.name, $0.outputSize, $0.inputSize) }, ignoreFingerprint: ignoreFingerprint)
         var result = self
-        for index in result.layers.indices { result.layers[index] = try AdapterMerge.merge(layers[index], with: adapters) }
+        for index in result.layers.indices {
+            try AdapterMerge.requireFinite(layers[index], source: "the base checkpoint")
+            result.layers[index] = try AdapterMerge.merge(layers[index], with: adapters)
+        }
         return result
     }
 }
