@@ -27,15 +27,14 @@ public final class CheckpointFile {
 
         var metadata = CheckpointMetadata()
         metadata.architecture = try attributes.string("architecture")
-        guard metadata.architecture == "mlp" else { throw attributes.invalid("architecture", "is \"\(metadata.architecture)\"; format v1 defines only \"mlp\"") }
         metadata.activation = try attributes.string("activation")
-        guard metadata.activation == "relu" else { throw attributes.invalid("activation", "is \"\(metadata.activation)\"; format v1 defines only \"relu\"") }
         metadata.inputShape = try attributes.optionalIntegers("input_shape")
         metadata.normalizationMean = try attributes.optionalNumbers("normalization_mean")
         metadata.normalizationStd = try attributes.optionalNumbers("normalization_std")
         metadata.classNames = try attributes.optionalStrings("class_names")
         metadata.createdBy = try attributes.optionalString("created_by")
         metadata.provenance = try attributes.optionalString("provenance")
+        try metadata.validate(inputs: nil, outputs: nil, path: path)
         self.metadata = metadata
 
         layerNames = try attributes.layerNameList("layer_names")
@@ -55,7 +54,7 @@ public final class CheckpointFile {
             try root.attributeNames().map { name throws(HDF5Error) in (name, try root.attribute(name) ?? .unsupported("missing")) }
         }
         try validateShapes()
-        try validateNormalization()
+        try metadata.validate(inputs: datasets.first?.weight.shape[1], outputs: datasets.last?.weight.shape[0], path: path)
     }
 
     private static func summarizeLayer(_ name: String, in group: HDF5Group, path: String) throws(FormatError) -> (weight: DatasetSummary, bias: DatasetSummary) {
@@ -65,7 +64,8 @@ public final class CheckpointFile {
         }
     }
 
-    /// Shapes must be `[out, in]` and `[out]`, float, and chain from one layer to the next.
+    /// Shapes must be `[out, in]` and `[out]`, float, and chain from one layer to the next (the
+    /// attributes that depend on them are checked by ``CheckpointMetadata/validate(inputs:outputs:path:)``).
     private func validateShapes() throws(FormatError) {
         var previousOut: Int?
         for (name, pair) in zip(layerNames, datasets) {
@@ -79,29 +79,6 @@ public final class CheckpointFile {
                 throw .invalidLayer(path: path, layer: name, problem: "takes \(weight.shape[1]) inputs but the previous layer gives \(previousOut)")
             }
             previousOut = weight.shape[0]
-        }
-        if let inputShape = metadata.inputShape, let first = datasets.first {
-            guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 >= 1 }), inputShape.saturatingProduct == first.weight.shape[1] else {
-                throw .invalidAttribute(path: path, object: "the root group", name: "input_shape", problem: "is \(inputShape) but the first layer takes \(first.weight.shape[1]) inputs; expected positive dimensions whose product is \(first.weight.shape[1])")
-            }
-        }
-        if let classNames = metadata.classNames, let last = datasets.last, classNames.count != last.weight.shape[0] {
-            throw .invalidAttribute(path: path, object: "the root group", name: "class_names", problem: "lists \(classNames.count) classes but the last layer has \(last.weight.shape[0]) outputs")
-        }
-    }
-
-    /// Mean and std come together, one finite value per channel, std positive.
-    private func validateNormalization() throws(FormatError) {
-        let mean = metadata.normalizationMean, std = metadata.normalizationStd
-        guard mean != nil || std != nil else { return }
-        guard let mean, let std, mean.count == std.count, !mean.isEmpty else {
-            throw .invalidAttribute(path: path, object: "the root group", name: "normalization_std", problem: "must come with normalization_mean, with one value per channel each")
-        }
-        guard mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw .invalidAttribute(path: path, object: "the root group", name: "normalization_std", problem: "must be finite and positive (and normalization_mean finite)")
-        }
-        if let channels = metadata.inputShape?.first, channels != mean.count {
-            throw .invalidAttribute(path: path, object: "the root group", name: "normalization_mean", problem: "has \(mean.count) values but input_shape \(metadata.inputShape ?? []) has \(channels) channels")
         }
     }
 
