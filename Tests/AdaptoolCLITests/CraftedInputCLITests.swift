@@ -130,24 +130,33 @@ import Testing
         try expectRefusal(result, naming: source, and: "\"__metadata__.adaptool.attributes.\(bad.key)\"", in: dir, leaving: ["state.safetensors"])
     }
 
+    /// The adapter reader refuses ranks above 2^20; import used to write such a file anyway.
+    @Test func peftImportRefusesARankTheReaderWouldRefuse() throws {
+        let dir = try TemporaryDirectory()
+        try writePEFTFolder(dir.file("peft"), module: "layers.0", rank: (1 << 20) + 1, patterns: "{}")
+        let result = try ExternalProcess.adaptool(["import", dir.file("peft"), "-o", dir.file("out.h5")])
+        try expectRefusal(result, naming: dir.file("peft") + "/adapter_config.json", and: "\"r\" is 1048577", in: dir, leaving: ["peft"])
+    }
+
     // MARK: Item 9: PEFT pattern keys that fail to compile or to evaluate are errors
 
-    /// A PEFT folder adapting one module called `module`, with `patterns` (JSON) merged into a plain LoRA config.
-    private func writePEFTFolder(_ folder: String, module: String, patterns: String) throws {
+    /// A PEFT folder adapting one module called `module` at `rank`, with `patterns` (JSON) merged
+    /// into a plain LoRA config.
+    private func writePEFTFolder(_ folder: String, module: String, rank: Int = 1, patterns: String) throws {
         let script = """
             import json, os, sys
             import numpy as np
             from safetensors.numpy import save_file
-            folder, module, patterns = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+            folder, module, patterns, r = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4])
             os.makedirs(folder)
             key = "base_model.model." + module
-            save_file({key + ".lora_A.weight": np.ones((1, 2), "<f4"), key + ".lora_B.weight": np.ones((2, 1), "<f4")},
+            save_file({key + ".lora_A.weight": np.ones((r, 2), "<f4"), key + ".lora_B.weight": np.ones((2, r), "<f4")},
                       os.path.join(folder, "adapter_model.safetensors"), metadata={"adaptool.base_fingerprint": "0" * 64})
-            config = {"peft_type": "LORA", "r": 1, "lora_alpha": 1, "target_modules": [module]}
+            config = {"peft_type": "LORA", "r": r, "lora_alpha": 1, "target_modules": [module]}
             config.update(patterns)
             json.dump(config, open(os.path.join(folder, "adapter_config.json"), "w"))
             """
-        let made = try ExternalProcess.python(["-c", script, folder, module, patterns])
+        let made = try ExternalProcess.python(["-c", script, folder, module, patterns, String(rank)])
         try #require(made.status == 0, "\(made.stderr)")
     }
 

@@ -40,7 +40,7 @@ public final class CheckpointFile {
         layerNames = try attributes.layerNameList("layer_names")
         layerIndex = Dictionary(layerNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         storedFingerprint = try attributes.string("fingerprint")
-        guard storedFingerprint.count == 64, storedFingerprint.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+        guard V1Rules.isFingerprint(storedFingerprint) else {
             throw attributes.invalid("fingerprint", "must be 64 lower-case hex digits (SHA-256)")
         }
 

@@ -14,9 +14,8 @@ public final class CheckpointWriter {
 
     /// Starts a checkpoint at `path` whose layers will be `layerNames`, appended in that order.
     public init(path: String, layerNames: [String], metadata: CheckpointMetadata, options: WriteOptions = WriteOptions()) throws(FormatError) {
-        guard !layerNames.isEmpty, Set(layerNames).count == layerNames.count,
-              layerNames.allSatisfy({ !$0.isEmpty && !$0.contains("/") && $0 != "." }) else {
-            throw .invalidAttribute(path: path, object: "the root group", name: "layer_names", problem: "must be non-empty, unique names without \"/\"")
+        if let problem = V1Rules.layerNamesProblem(layerNames) {
+            throw .invalidAttribute(path: path, object: "the root group", name: "layer_names", problem: problem)
         }
         // What the reader would refuse is refused before anything is written.
         try metadata.validate(inputs: nil, outputs: nil, path: path)

@@ -1,3 +1,4 @@
+import AdapterCore
 import Foundation
 
 /// The parts of a PEFT `adapter_config.json` (peft_type "LORA") that decide what the adapter
@@ -101,8 +102,10 @@ public struct PEFTConfig: Sendable, Equatable {
         }
     }
 
+    /// A rank (`r` or a `rank_pattern` value), held to the rule the adapter reader applies.
     private static func positiveInteger(_ value: JSONValue, field: String, path: String) throws(InteropError) -> Int {
-        guard let number = value.exactInteger, number >= 1 else { throw .badConfig(path: path, field: field, problem: "is \(value.serialized); expected a positive integer") }
+        guard let number = value.exactInteger else { throw .badConfig(path: path, field: field, problem: "is \(value.serialized); expected a positive integer") }
+        if let problem = V1Rules.rankProblem(Int64(number)) { throw .badConfig(path: path, field: field, problem: problem) }
         return number
     }
 
