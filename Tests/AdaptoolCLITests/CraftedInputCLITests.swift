@@ -178,6 +178,30 @@ import Testing
         try expectRefusal(result, naming: dir.file("peft") + "/adapter_config.json", and: bad.field, in: dir, leaving: ["peft"])
     }
 
+    /// Export writes layer names as pattern keys; a name holding regular-expression syntax (`fc(1`
+    /// does not compile, `.` matches any character) is escaped, so import reads back the same ranks
+    /// and scalings (it used to refuse its own export).
+    @Test func exportedPatternKeysReadBackForNamesWithPunctuation() throws {
+        let dir = try TemporaryDirectory()
+        var rng = SeededGenerator(seed: 7)
+        let names = ["fc(1", "a.b-c[x]"]
+        let base = Checkpoint(layers: [Layer(name: names[0], weight: rng.matrix(3, 4), bias: rng.floats(3)),
+                                       Layer(name: names[1], weight: rng.matrix(2, 3), bias: rng.floats(2))])
+        let fingerprint = try base.write(to: dir.file("base.h5"))
+        let adapter = Adapter(method: .lora, rank: 1, alpha: 2, scaling: 2, baseFingerprint: fingerprint, layers: [
+            AdapterLayer(name: names[0], a: rng.matrix(2, 4), b: rng.matrix(3, 2), scaling: 0.5),
+            AdapterLayer(name: names[1], a: rng.matrix(1, 3), b: rng.matrix(2, 1), scaling: 2),
+        ])
+        try adapter.write(to: dir.file("adapter.h5"))
+        let export = try ExternalProcess.adaptool(["export", dir.file("adapter.h5"), "-o", dir.file("peft")])
+        #expect(export.status == 0, "\(export.stderr)")
+        let back = try ExternalProcess.adaptool(["import", dir.file("peft"), "--base", dir.file("base.h5"), "-o", dir.file("back.h5")])
+        #expect(back.status == 0 && !back.crashed, "\(back.stderr)")
+        let reread = try Adapter.read(from: dir.file("back.h5"))
+        #expect(reread.layers.map(\.rank) == [2, 1])
+        #expect(reread.layers.map(\.scaling) == [0.5, 2])
+    }
+
     // MARK: Item 10: non-finite values anywhere in a base are refused
 
     static let nonFiniteBiases: [(command: String, value: String)] = [("merge", "inf"), ("merge", "nan"), ("unmerge", "-inf"), ("unmerge", "nan")]
