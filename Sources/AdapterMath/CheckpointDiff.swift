@@ -63,9 +63,9 @@ public enum CheckpointDiff {
         let namesB = Set(fileB.layerNames)
         let shared = fileA.layerNames.filter(namesB.contains)
         var layers: [LayerDifference] = []
-        for name in fileA.layerNames + fileB.layerNames.filter({ !fileA.layerNames.contains($0) }) {
-            let shapeA = fileA.layerShapes.first { $0.name == name }.map { [$0.out, $0.in] }
-            let shapeB = fileB.layerShapes.first { $0.name == name }.map { [$0.out, $0.in] }
+        let namesA = Set(fileA.layerNames)
+        for name in fileA.layerNames + fileB.layerNames.filter({ !namesA.contains($0) }) {
+            let shapeA = fileA.layerShape(name), shapeB = fileB.layerShape(name)
             var entry = LayerDifference(name: name, shapeA: shapeA, shapeB: shapeB)
             if let shapeA, shapeA == shapeB {
                 let a = try fileA.readLayer(name), b = try fileB.readLayer(name)

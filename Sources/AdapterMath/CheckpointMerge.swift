@@ -49,6 +49,7 @@ public enum CheckpointMerge {
         try AdapterMerge.validate(adapters, baseFingerprint: file.storedFingerprint, shapes: file.layerShapes, ignoreFingerprint: ignoreFingerprint)
         let provenance = makeProvenance(operation, input: file, adapters: adapters)
         return try stream(file, output: output, options: options, provenance: provenance, adapters: adapters) { layer throws(MergeError) in
+            try AdapterMerge.requireFinite(layer, source: file.path)
             try AdapterMerge.fold(&layer, adapters, sign: sign)
         }
     }

@@ -26,6 +26,7 @@ public enum AdapterMerge {
         _ adapters: [WeightedAdapter], baseFingerprint: String, shapes: [(name: String, out: Int, in: Int)], ignoreFingerprint: Bool = false
     ) throws(MergeError) {
         if adapters.count > 1, adapters.contains(where: { $0.adapter.method == .dora }) { throw .doraCombined(count: adapters.count) }
+        let shapeOf = Dictionary(shapes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for entry in adapters {
             let adapter = entry.adapter
             if !ignoreFingerprint, adapter.baseFingerprint != baseFingerprint {
@@ -33,7 +34,7 @@ public enum AdapterMerge {
             }
             guard entry.weight.isFinite else { throw .nonFiniteInput(adapter: entry.label, layer: nil, what: "weight \(entry.weight)") }
             for layer in adapter.layers {
-                guard let shape = shapes.first(where: { $0.name == layer.name }) else {
+                guard let shape = shapeOf[layer.name] else {
                     throw .missingLayer(adapter: entry.label, layer: layer.name, baseLayers: shapes.map(\.name))
                 }
                 guard layer.a.columns == shape.in, layer.b.rows == shape.out, layer.b.columns == layer.a.rows else {
@@ -52,6 +53,14 @@ public enum AdapterMerge {
                 }
             }
         }
+    }
+
+    /// Throws unless every weight and bias value of the base layer `layer` (read from `source`) is
+    /// finite: a NaN or ±∞ in a layer no adapter touches, or in a bias, would otherwise be copied
+    /// into the output unnoticed.
+    public static func requireFinite(_ layer: Layer, source: String) throws(MergeError) {
+        guard layer.weight.isFinite else { throw .nonFiniteInput(adapter: source, layer: layer.name, what: "the base weight") }
+        guard layer.bias.allSatisfy(\.isFinite) else { throw .nonFiniteInput(adapter: source, layer: layer.name, what: "the base bias") }
     }
 
     /// Returns `layer` with every matching adapter layer folded in: W + Σ sᵢ · scalingᵢ · Bᵢ · Aᵢ
@@ -99,7 +108,10 @@ extension Checkpoint {
         try AdapterMerge.validate(adapters, baseFingerprint: baseFingerprint,
                                   shapes: layers.map { ($0.name, $0.outputSize, $0.inputSize) }, ignoreFingerprint: ignoreFingerprint)
         var result = self
-        for index in result.layers.indices { result.layers[index] = try AdapterMerge.merge(layers[index], with: adapters) }
+        for index in result.layers.indices {
+            try AdapterMerge.requireFinite(layers[index], source: "the base checkpoint")
+            result.layers[index] = try AdapterMerge.merge(layers[index], with: adapters)
+        }
         return result
     }
 }

@@ -1,9 +1,6 @@
 /// Reading and writing adapter files (spec/format.md §Adapter). Adapters are small, so they are
 /// read whole; every shape is checked against the rank, the norm axis and each other.
 public enum AdapterFile {
-    /// The largest rank accepted: far beyond any real adapter, small enough that shape arithmetic cannot overflow.
-    static let maxRank: Int64 = 1 << 20
-
     /// Metadata of an adapter file plus its dataset summaries, without reading any data (for `inspect`).
     public struct Summary: Sendable {
         /// The adapter with empty factor matrices (shapes are in ``datasets``).
@@ -45,7 +42,7 @@ public enum AdapterFile {
             throw attributes.invalid("method", "must be \"lora\" or \"dora\"")
         }
         let rank = try attributes.integer("rank")
-        guard rank >= 1, rank <= maxRank else { throw attributes.invalid("rank", "is \(rank); expected a positive integer") }
+        if let problem = V1Rules.rankProblem(rank) { throw attributes.invalid("rank", problem) }
         let alpha = try attributes.number("alpha")
         let scaling = try attributes.number("scaling")
         guard scaling.isFinite, alpha.isFinite else { throw attributes.invalid("scaling", "must be finite (alpha too)") }
@@ -57,7 +54,7 @@ public enum AdapterFile {
         }
         let targets = try attributes.layerNameList("target_layers")
         let baseFingerprint = try attributes.string("base_fingerprint")
-        guard baseFingerprint.count == 64, baseFingerprint.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+        guard V1Rules.isFingerprint(baseFingerprint) else {
             throw attributes.invalid("base_fingerprint", "must be 64 lower-case hex digits (the base checkpoint's SHA-256 fingerprint)")
         }
         guard let layersGroup else {
@@ -69,7 +66,7 @@ public enum AdapterFile {
             let group = try FormatError.wrapping { () throws(HDF5Error) in try layersGroup.openGroup(name) }
             let layerAttributes = V1AttributeReader(holder: group, filePath: path)
             let layerRank = try layerAttributes.optionalInteger("rank") ?? rank
-            guard layerRank >= 1, layerRank <= maxRank else { throw layerAttributes.invalid("rank", "is \(layerRank); expected a positive integer") }
+            if let problem = V1Rules.rankProblem(layerRank) { throw layerAttributes.invalid("rank", problem) }
             if let override = try layerAttributes.optionalNumber("scaling") {
                 guard override.isFinite else { throw layerAttributes.invalid("scaling", "must be finite") }
                 layerScaling[name] = override
@@ -173,13 +170,20 @@ extension Adapter {
         try output.commit()
     }
 
-    /// Checks the in-memory adapter against the format's rules before writing.
+    /// Checks the in-memory adapter against the rules the reader applies (``V1Rules``), before writing.
     private func validate(path: String) throws(FormatError) {
-        guard !layers.isEmpty, Set(targetLayers).count == layers.count else {
-            throw .invalidAttribute(path: path, object: "the root group", name: "target_layers", problem: "must list at least one layer, each once")
+        func invalid(_ name: String, _ problem: String, layer: String? = nil) -> FormatError {
+            .invalidAttribute(path: path, object: layer.map { "/\(FormatV1.layersGroup)/\($0)" } ?? "the root group", name: name, problem: problem)
         }
-        guard baseFingerprint.count == 64 else {
-            throw .invalidAttribute(path: path, object: "the root group", name: "base_fingerprint", problem: "must be a 64-digit SHA-256 hex string")
+        if let problem = V1Rules.layerNamesProblem(targetLayers) { throw invalid("target_layers", problem) }
+        guard V1Rules.isFingerprint(baseFingerprint) else {
+            throw invalid("base_fingerprint", "must be 64 lower-case hex digits (the base checkpoint's SHA-256 fingerprint)")
+        }
+        if let problem = V1Rules.rankProblem(Int64(rank)) { throw invalid("rank", problem) }
+        guard scaling.isFinite, alpha.isFinite else { throw invalid("scaling", "must be finite (alpha too)") }
+        for layer in layers {
+            if let problem = V1Rules.rankProblem(Int64(layer.rank)) { throw invalid("rank", problem, layer: layer.name) }
+            guard layer.scaling.isFinite else { throw invalid("scaling", "must be finite", layer: layer.name) }
         }
         guard (method == .dora) == (normAxis != nil) else {
             throw .invalidAttribute(path: path, object: "the root group", name: "norm_axis", problem: "is required for DoRA and not allowed for LoRA")

@@ -4,7 +4,7 @@ extension CheckpointFile {
     /// page-faults) its weight buffers once instead of once per layer. `buffer` is left empty; hand
     /// the storage back afterwards with `buffer = layer.weight.values` once the layer is dropped.
     public func readLayer(_ name: String, reusing buffer: inout [Float]) throws(FormatError) -> Layer {
-        guard let index = layerNames.firstIndex(of: name) else { return try readLayer(name) }
+        guard let index = layerIndex[name] else { return try readLayer(name) }
         let shape = datasets[index].weight.shape
         var values = buffer
         buffer = []

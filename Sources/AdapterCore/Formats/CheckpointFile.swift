@@ -15,6 +15,8 @@ public final class CheckpointFile {
     package let rootAttributes: [(name: String, value: HDF5AttributeValue)]
 
     let layersGroup: HDF5Group
+    /// Each layer's position in ``layerNames``: a lookup by name must not scan the list (thousands of layers).
+    let layerIndex: [String: Int]
 
     /// Opens and validates `path`, reading metadata only.
     public init(path: String) throws(FormatError) {
@@ -25,20 +27,20 @@ public final class CheckpointFile {
 
         var metadata = CheckpointMetadata()
         metadata.architecture = try attributes.string("architecture")
-        guard metadata.architecture == "mlp" else { throw attributes.invalid("architecture", "is \"\(metadata.architecture)\"; format v1 defines only \"mlp\"") }
         metadata.activation = try attributes.string("activation")
-        guard metadata.activation == "relu" else { throw attributes.invalid("activation", "is \"\(metadata.activation)\"; format v1 defines only \"relu\"") }
         metadata.inputShape = try attributes.optionalIntegers("input_shape")
         metadata.normalizationMean = try attributes.optionalNumbers("normalization_mean")
         metadata.normalizationStd = try attributes.optionalNumbers("normalization_std")
         metadata.classNames = try attributes.optionalStrings("class_names")
         metadata.createdBy = try attributes.optionalString("created_by")
         metadata.provenance = try attributes.optionalString("provenance")
+        try metadata.validate(inputs: nil, outputs: nil, path: path)
         self.metadata = metadata
 
         layerNames = try attributes.layerNameList("layer_names")
+        layerIndex = Dictionary(layerNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         storedFingerprint = try attributes.string("fingerprint")
-        guard storedFingerprint.count == 64, storedFingerprint.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+        guard V1Rules.isFingerprint(storedFingerprint) else {
             throw attributes.invalid("fingerprint", "must be 64 lower-case hex digits (SHA-256)")
         }
 
@@ -52,7 +54,7 @@ public final class CheckpointFile {
             try root.attributeNames().map { name throws(HDF5Error) in (name, try root.attribute(name) ?? .unsupported("missing")) }
         }
         try validateShapes()
-        try validateNormalization()
+        try metadata.validate(inputs: datasets.first?.weight.shape[1], outputs: datasets.last?.weight.shape[0], path: path)
     }
 
     private static func summarizeLayer(_ name: String, in group: HDF5Group, path: String) throws(FormatError) -> (weight: DatasetSummary, bias: DatasetSummary) {
@@ -62,7 +64,8 @@ public final class CheckpointFile {
         }
     }
 
-    /// Shapes must be `[out, in]` and `[out]`, float, and chain from one layer to the next.
+    /// Shapes must be `[out, in]` and `[out]`, float, and chain from one layer to the next (the
+    /// attributes that depend on them are checked by ``CheckpointMetadata/validate(inputs:outputs:path:)``).
     private func validateShapes() throws(FormatError) {
         var previousOut: Int?
         for (name, pair) in zip(layerNames, datasets) {
@@ -77,29 +80,6 @@ public final class CheckpointFile {
             }
             previousOut = weight.shape[0]
         }
-        if let inputShape = metadata.inputShape, let first = datasets.first {
-            guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 >= 1 }), inputShape.saturatingProduct == first.weight.shape[1] else {
-                throw .invalidAttribute(path: path, object: "the root group", name: "input_shape", problem: "is \(inputShape) but the first layer takes \(first.weight.shape[1]) inputs; expected positive dimensions whose product is \(first.weight.shape[1])")
-            }
-        }
-        if let classNames = metadata.classNames, let last = datasets.last, classNames.count != last.weight.shape[0] {
-            throw .invalidAttribute(path: path, object: "the root group", name: "class_names", problem: "lists \(classNames.count) classes but the last layer has \(last.weight.shape[0]) outputs")
-        }
-    }
-
-    /// Mean and std come together, one finite value per channel, std positive.
-    private func validateNormalization() throws(FormatError) {
-        let mean = metadata.normalizationMean, std = metadata.normalizationStd
-        guard mean != nil || std != nil else { return }
-        guard let mean, let std, mean.count == std.count, !mean.isEmpty else {
-            throw .invalidAttribute(path: path, object: "the root group", name: "normalization_std", problem: "must come with normalization_mean, with one value per channel each")
-        }
-        guard mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw .invalidAttribute(path: path, object: "the root group", name: "normalization_std", problem: "must be finite and positive (and normalization_mean finite)")
-        }
-        if let channels = metadata.inputShape?.first, channels != mean.count {
-            throw .invalidAttribute(path: path, object: "the root group", name: "normalization_mean", problem: "has \(mean.count) values but input_shape \(metadata.inputShape ?? []) has \(channels) channels")
-        }
     }
 
     /// `[out, in]` of each layer, in order.
@@ -107,12 +87,15 @@ public final class CheckpointFile {
         zip(layerNames, datasets).map { ($0, $1.weight.shape[0], $1.weight.shape[1]) }
     }
 
+    /// `[out, in]` of the layer called `name`, nil when the checkpoint has no such layer.
+    public func layerShape(_ name: String) -> [Int]? { layerIndex[name].map { datasets[$0].weight.shape } }
+
     /// Total weights and biases.
     public var parameterCount: Int { datasets.reduce(0) { $0 + $1.weight.elementCount + $1.bias.elementCount } }
 
     /// Reads one layer's weight and bias (widened to float32).
     public func readLayer(_ name: String) throws(FormatError) -> Layer {
-        guard let index = layerNames.firstIndex(of: name) else {
+        guard let index = layerIndex[name] else {
             throw .invalidLayer(path: path, layer: name, problem: "not in this checkpoint (layers: \(layerNames.joined(separator: ", ")))")
         }
         let shape = datasets[index].weight.shape

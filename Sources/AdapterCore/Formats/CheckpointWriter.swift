@@ -8,16 +8,21 @@ public final class CheckpointWriter {
     private let compressionLevel: Int?
     private var hasher = FingerprintHasher()
     private var written = 0
+    private let metadata: CheckpointMetadata
+    /// The first layer's inputs and the last written layer's outputs, for the final metadata check.
+    private var inputs: Int?, outputs: Int?
 
     /// Starts a checkpoint at `path` whose layers will be `layerNames`, appended in that order.
     /// `layerShapes` (weight rows and columns per layer), when known, let an uncompressed file
     /// reserve its disk space up front, so a full disk is an early, clean error.
     public init(path: String, layerNames: [String], metadata: CheckpointMetadata, options: WriteOptions = WriteOptions(),
                 layerShapes: [(out: Int, in: Int)] = []) throws(FormatError) {
-        guard !layerNames.isEmpty, Set(layerNames).count == layerNames.count,
-              layerNames.allSatisfy({ !$0.isEmpty && !$0.contains("/") && $0 != "." }) else {
-            throw .invalidAttribute(path: path, object: "the root group", name: "layer_names", problem: "must be non-empty, unique names without \"/\"")
+        if let problem = V1Rules.layerNamesProblem(layerNames) {
+            throw .invalidAttribute(path: path, object: "the root group", name: "layer_names", problem: problem)
         }
+        // What the reader would refuse is refused before anything is written.
+        try metadata.validate(inputs: nil, outputs: nil, path: path)
+        self.metadata = metadata
         let output = try AtomicOutput(destination: path, overwrite: options.overwrite)
         self.output = output
         let (file, root) = try output.writing { () throws(HDF5Error) in
@@ -71,6 +76,8 @@ public final class CheckpointWriter {
             if let failure { throw failure }
             self.hasher = hasher
         }
+        if written == 0 { inputs = layer.inputSize }
+        outputs = layer.outputSize
         written += 1
     }
 
@@ -116,6 +123,7 @@ public final class CheckpointWriter {
             throw .invalidLayer(path: output.destination, layer: layerNames[written], problem: "never written; a checkpoint needs every listed layer")
         }
         guard let file else { throw .io(path: output.destination, problem: "already finished") }
+        try metadata.validate(inputs: inputs, outputs: outputs, path: output.destination)
         let fingerprint = hasher.finalize()
         let root = try output.writing { () throws(HDF5Error) in try file.rootGroup() }
         try V1AttributeWriter(holder: root).set("fingerprint", .string(fingerprint))

@@ -117,11 +117,7 @@ struct V1AttributeReader {
     /// Layer names must be non-empty, unique, and usable as one HDF5 path component.
     func layerNameList(_ name: String) throws(FormatError) -> [String] {
         let names = try strings(name)
-        guard !names.isEmpty else { throw invalid(name, "is empty; at least one layer is required") }
-        if let bad = names.first(where: { $0.isEmpty || $0.contains("/") || $0 == "." }) {
-            throw invalid(name, "contains \"\(bad)\", which is not a valid layer name (non-empty, no \"/\")")
-        }
-        if Set(names).count != names.count { throw invalid(name, "lists a layer more than once") }
+        if let problem = V1Rules.layerNamesProblem(names) { throw invalid(name, problem) }
         return names
     }
 }

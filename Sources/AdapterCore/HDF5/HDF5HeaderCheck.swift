@@ -20,6 +20,9 @@ struct HDF5HeaderCheck {
     let sizeOfLengths: Int
     let base: UInt64
     private let context: String
+    /// Global heap collections already parsed, so each is walked once per file (see
+    /// ``heapObjectSize(collection:index:)``).
+    let collections = GlobalHeapCollections()
 
     /// Prepares to check objects of `file` (reads its offset sizes and user-block size).
     init(file: HDF5File) throws(HDF5Error) {
@@ -294,38 +297,6 @@ struct HDF5HeaderCheck {
             count = product
         }
         return count
-    }
-
-    // MARK: Global heap
-
-    /// The size of object `index` in the global heap collection at `collection`, after checking that
-    /// the whole collection parses within its bounds (HDF5 parses all of it when loading it).
-    private func heapObjectSize(collection: UInt64, index: UInt64) throws(HDF5Error) -> UInt64 {
-        let start = base &+ collection
-        guard let head = bytes.slice(start, 8 + sizeOfLengths), Array(head.prefix(4)) == Array("GCOL".utf8),
-              head[head.startIndex + 4] == 1, let size = bytes.unsigned(start + 8, sizeOfLengths) else {
-            throw corrupt("a variable-length value points at \(collection), which is not a global heap collection")
-        }
-        // HDF5 collections are at least 4 KiB; the upper bound keeps hostile sizes from mattering.
-        guard size >= 4096, size <= 1 << 30, start + size <= bytes.count else { throw corrupt("global heap collection size \(size)") }
-        let end = start + size
-        let objectHeader = UInt64(8 + sizeOfLengths)
-        var cursor = start + 8 + UInt64(sizeOfLengths)
-        var found: UInt64?
-        while cursor + objectHeader <= end {
-            guard let objectIndex = bytes.unsigned(cursor, 2), let objectSize = bytes.unsigned(cursor + 8, sizeOfLengths) else {
-                throw corrupt("global heap object")
-            }
-            // The free-space object (index 0) counts its own header; HDF5 loops for ever on a size
-            // that does not move past it, so every object must advance the walk.
-            let next = objectIndex == 0 ? cursor + objectSize : cursor + objectHeader + ((objectSize + 7) & ~7)
-            guard objectIndex != 0 || objectSize >= objectHeader else { throw corrupt("global heap free space of \(objectSize) bytes") }
-            guard objectSize <= size, next <= end else { throw corrupt("global heap object \(objectIndex) runs past its collection") }
-            if objectIndex == index { found = objectSize }
-            cursor = next
-        }
-        guard let found else { throw corrupt("a variable-length value names heap object \(index), which does not exist") }
-        return found
     }
 
     func read(_ data: ArraySlice<UInt8>, _ offset: Int, _ width: Int) -> UInt64? {

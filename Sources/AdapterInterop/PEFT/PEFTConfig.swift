@@ -1,3 +1,4 @@
+import AdapterCore
 import Foundation
 
 /// The parts of a PEFT `adapter_config.json` (peft_type "LORA") that decide what the adapter
@@ -60,9 +61,11 @@ public struct PEFTConfig: Sendable, Equatable {
         targetModules = document["target_modules"] ?? .null
         if case .string(let name) = document["base_model_name_or_path"] ?? .null { baseModelName = name }
         for (key, value) in try Self.pattern(document["rank_pattern"], field: "rank_pattern", path: path) {
+            _ = try Self.compiled(key, field: "rank_pattern", path: path)
             rankPattern.append((key, try Self.positiveInteger(value, field: "rank_pattern[\"\(key)\"]", path: path)))
         }
         for (key, value) in try Self.pattern(document["alpha_pattern"], field: "alpha_pattern", path: path) {
+            _ = try Self.compiled(key, field: "alpha_pattern", path: path)
             guard case .number(let number) = value, number.isFinite else { throw bad("alpha_pattern[\"\(key)\"]", "must be a finite number") }
             alphaPattern.append((key, number))
         }
@@ -99,8 +102,10 @@ public struct PEFTConfig: Sendable, Equatable {
         }
     }
 
+    /// A rank (`r` or a `rank_pattern` value), held to the rule the adapter reader applies.
     private static func positiveInteger(_ value: JSONValue, field: String, path: String) throws(InteropError) -> Int {
-        guard let number = value.exactInteger, number >= 1 else { throw .badConfig(path: path, field: field, problem: "is \(value.serialized); expected a positive integer") }
+        guard let number = value.exactInteger else { throw .badConfig(path: path, field: field, problem: "is \(value.serialized); expected a positive integer") }
+        if let problem = V1Rules.rankProblem(Int64(number)) { throw .badConfig(path: path, field: field, problem: problem) }
         return number
     }
 
@@ -114,27 +119,49 @@ public struct PEFTConfig: Sendable, Equatable {
 
     /// The pattern value for `module`, matched as PEFT does: a key matches when the regular
     /// expression `(.*\.)?(key)$` matches the whole module name; the first matching key wins.
-    public static func patternValue<Value>(_ pattern: [(key: String, value: Value)], for module: String, path: String) throws(InteropError) -> Value? {
+    /// `field` (`rank_pattern` or `alpha_pattern`) names the key in errors. A key that does not
+    /// compile, or whose evaluation fails (the matcher's backtracking stack overflows), is an error:
+    /// treating it as "no match" would silently give the module another rank or scaling than PEFT.
+    public static func patternValue<Value>(_ pattern: [(key: String, value: Value)], field: String, for module: String,
+                                           path: String) throws(InteropError) -> Value? {
         for (key, value) in pattern {
-            guard let expression = try? NSRegularExpression(pattern: "^(.*\\.)?(\(key))$") else {
-                throw .badConfig(path: path, field: "pattern key \"\(key)\"", problem: "is not a valid regular expression")
+            let expression = try compiled(key, field: field, path: path)
+            var matched = false, failed = false
+            expression.enumerateMatches(in: module, options: [.reportCompletion], range: NSRange(module.startIndex..., in: module)) { result, flags, stop in
+                if flags.contains(.internalError) { failed = true }
+                if result != nil { matched = true; stop.pointee = true }
             }
-            let range = NSRange(module.startIndex..., in: module)
-            if expression.firstMatch(in: module, range: range) != nil { return value }
+            if failed {
+                let shown = module.count > maxModuleNameInErrors ? module.prefix(maxModuleNameInErrors) + "…" : Substring(module)
+                throw .badConfig(path: path, field: "\(field)[\"\(key)\"]",
+                                 problem: "is a regular expression that could not be evaluated against module \"\(shown)\" (the matcher ran out of backtracking space); simplify the key")
+            }
+            if matched { return value }
         }
         return nil
     }
 
+    /// Module names are shortened to this many characters in errors, so the line stays readable.
+    private static let maxModuleNameInErrors = 80
+
+    /// `key` compiled as PEFT anchors it; a key that is not a valid regular expression is an error naming it.
+    private static func compiled(_ key: String, field: String, path: String) throws(InteropError) -> NSRegularExpression {
+        guard let expression = try? NSRegularExpression(pattern: "^(.*\\.)?(\(key))$") else {
+            throw .badConfig(path: path, field: "\(field)[\"\(key)\"]", problem: "is not a valid regular expression")
+        }
+        return expression
+    }
+
     /// The rank PEFT gives `module`.
     public func rank(for module: String, path: String) throws(InteropError) -> Int {
-        try Self.patternValue(rankPattern, for: module, path: path) ?? r
+        try Self.patternValue(rankPattern, field: "rank_pattern", for: module, path: path) ?? r
     }
 
     /// The scaling PEFT applies to `module`: alpha / r, or alpha / √r with rsLoRA, per-module
     /// values from the patterns.
     public func scaling(for module: String, path: String) throws(InteropError) -> Double {
         let rank = Double(try rank(for: module, path: path))
-        let alpha = try Self.patternValue(alphaPattern, for: module, path: path) ?? loraAlpha
+        let alpha = try Self.patternValue(alphaPattern, field: "alpha_pattern", for: module, path: path) ?? loraAlpha
         return alpha / (useRSLoRA ? rank.squareRoot() : rank)
     }
 }

@@ -8,6 +8,18 @@ public enum PEFTExport {
     /// scaling equals ours for every layer, with `rank_pattern` / `alpha_pattern` for layers
     /// whose rank or scaling differ from the adapter's.
     public static func config(for adapter: Adapter, path: String) throws(InteropError) -> JSONValue {
+        /// Pattern keys are regular expressions (``PEFTConfig/patternValue(_:field:for:path:)``): a layer
+        /// name is written with its ASCII punctuation escaped (`layers\.2`, `fc\(1\)`), which Python's
+        /// `re` and adaptool's matcher both read as the literal name, so `.` matches only a dot and a
+        /// name like `fc(1` is not an invalid expression.
+        func patternKey(_ name: String) -> String {
+            var key = ""
+            for character in name {
+                if character.isASCII, character.isPunctuation || character.isSymbol, character != "_" { key.append("\\") }
+                key.append(character)
+            }
+            return key
+        }
         if adapter.method == .dora, adapter.normAxis == .input {
             throw .unrepresentable(path: path, what: "a DoRA adapter with norm_axis \"input\"",
                                    reason: "PEFT's DoRA normalises each output row of W [out, in] and has no per-input-column variant; merge it with adaptool instead")
@@ -21,9 +33,9 @@ public enum PEFTExport {
         var rankPattern: [(key: String, value: JSONValue)] = []
         var alphaPattern: [(key: String, value: JSONValue)] = []
         for layer in adapter.layers {
-            if layer.rank != adapter.rank { rankPattern.append((layer.name, .number(Double(layer.rank)))) }
+            if layer.rank != adapter.rank { rankPattern.append((patternKey(layer.name), .number(Double(layer.rank)))) }
             if loraAlpha / divisor(layer.rank, rsLoRA: useRSLoRA) != layer.scaling {
-                alphaPattern.append((layer.name, .number(alpha(for: layer.scaling, rank: layer.rank, rsLoRA: useRSLoRA))))
+                alphaPattern.append((patternKey(layer.name), .number(alpha(for: layer.scaling, rank: layer.rank, rsLoRA: useRSLoRA))))
             }
         }
         return .object([

@@ -44,6 +44,7 @@ public enum PEFTImport {
         let fingerprint = try baseFingerprint(file: file, base: base, notes: &notes)
         let order = try moduleOrder(Array(parts.keys), file: file, base: base)
         var layers: [AdapterLayer] = []
+        let baseShapes = Dictionary((base?.shapes ?? []).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for module in order {
             guard let entry = parts[module] else { continue }
             let key = PEFTKey.prefix + module
@@ -61,7 +62,7 @@ public enum PEFTImport {
             }
             let out = bInfo.shape[0], inputs = aInfo.shape[1]
             if let base {
-                guard let shape = base.shapes.first(where: { $0.name == module }) else {
+                guard let shape = baseShapes[module] else {
                     throw .unrepresentable(path: path, what: "module \"\(module)\"", reason: "the base has no such layer (layers: \(base.shapes.map(\.name).joined(separator: ", ")))")
                 }
                 guard shape.out == out, shape.in == inputs else {
@@ -110,8 +111,10 @@ public enum PEFTImport {
 
     private static func moduleOrder(_ modules: [String], file: SafetensorsFile, base: BaseReference?) throws(InteropError) -> [String] {
         if let base {
-            let known = base.shapes.map(\.name).filter(modules.contains)
-            let unknown = modules.filter { !known.contains($0) }.sorted()
+            let adapted = Set(modules)
+            let known = base.shapes.map(\.name).filter(adapted.contains)
+            let knownSet = Set(known)
+            let unknown = modules.filter { !knownSet.contains($0) }.sorted()
             return known + unknown // unknown ones are refused with the base's layer list when checked
         }
         if let listed = file.metadata[MetadataKey.targetLayers], case .array(let items)? = try? JSONValue.parse(Array(listed.utf8)) {

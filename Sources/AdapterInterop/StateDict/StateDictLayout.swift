@@ -70,7 +70,7 @@ public struct StateDictLayout: Sendable {
             layers.append(entry)
         }
         self.layers = layers
-        self.metadata = try Self.restoredMetadata(file.metadata, path: path)
+        self.metadata = try Self.restoredMetadata(file.metadata, layers: layers, path: path)
     }
 
     private static func order(_ names: [String], metadata: [String: String], path: String) throws(InteropError) -> [String] {
@@ -92,21 +92,55 @@ public struct StateDictLayout: Sendable {
         return sorted
     }
 
-    private static func restoredMetadata(_ stored: [String: String], path: String) throws(InteropError) -> CheckpointMetadata {
+    /// The attributes recorded in ``MetadataKey/attributes``, each checked by the same code that
+    /// checks a checkpoint when it is read, so import never writes a file adaptool then refuses.
+    private static func restoredMetadata(_ stored: [String: String], layers: [Entry], path: String) throws(InteropError) -> CheckpointMetadata {
         var metadata = CheckpointMetadata()
         guard let text = stored[MetadataKey.attributes] else { return metadata }
-        guard let document = try? JSONValue.parse(Array(text.utf8)), case .object = document else {
-            throw .badConfig(path: path, field: "__metadata__.\(MetadataKey.attributes)", problem: "is not a JSON object")
+        func bad(_ key: String, _ problem: String) -> InteropError {
+            .badConfig(path: path, field: "__metadata__.\(MetadataKey.attributes)" + (key.isEmpty ? "" : ".\(key)"), problem: problem)
         }
-        func numbers(_ key: String) -> [Double]? {
-            guard case .array(let items)? = document[key] else { return nil }
-            return items.compactMap { if case .number(let value) = $0 { value } else { nil } }
+        guard let document = try? JSONValue.parse(Array(text.utf8)), case .object = document else { throw bad("", "is not a JSON object") }
+        func items(_ key: String) throws(InteropError) -> [JSONValue]? {
+            switch document[key] ?? .null {
+            case .null: return nil
+            case .array(let items): return items
+            case let other: throw bad(key, "is \(other.typeName); expected an array")
+            }
         }
-        metadata.inputShape = numbers("input_shape")?.map { Int($0) }
-        metadata.normalizationMean = numbers("normalization_mean")
-        metadata.normalizationStd = numbers("normalization_std")
-        if case .array(let items)? = document["class_names"] {
-            metadata.classNames = items.compactMap { if case .string(let value) = $0 { value } else { nil } }
+        func numbers(_ key: String) throws(InteropError) -> [Double]? {
+            guard let items = try items(key) else { return nil }
+            var values: [Double] = []
+            for item in items {
+                guard case .number(let value) = item else { throw bad(key, "holds \(item.serialized); expected numbers only") }
+                values.append(value)
+            }
+            return values
+        }
+        if let items = try items("input_shape") {
+            var shape: [Int] = []
+            for item in items {
+                guard let dimension = item.exactInteger else { throw bad("input_shape", "holds \(item.serialized); expected whole numbers no larger than 2^53") }
+                shape.append(dimension)
+            }
+            metadata.inputShape = shape
+        }
+        metadata.normalizationMean = try numbers("normalization_mean")
+        metadata.normalizationStd = try numbers("normalization_std")
+        if let items = try items("class_names") {
+            var names: [String] = []
+            for item in items {
+                guard case .string(let name) = item else { throw bad("class_names", "holds \(item.serialized); expected strings only") }
+                names.append(name)
+            }
+            metadata.classNames = names
+        }
+        do throws(FormatError) {
+            try metadata.validate(inputs: layers.first?.in, outputs: layers.last?.out, path: path)
+        } catch .invalidAttribute(_, _, let name, let problem) {
+            throw bad(name, problem)
+        } catch {
+            throw .format(error)
         }
         return metadata
     }

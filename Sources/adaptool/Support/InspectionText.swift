@@ -2,6 +2,9 @@ import Foundation
 import AdapterKit
 
 /// The human-readable form of a ``FileInspection``: a heading, the dataset table, the facts and the attributes.
+///
+/// Every text that comes from the file or the command line (names, attribute values, paths) is shown
+/// through ``Console/printable(_:)``: a crafted file cannot drive the terminal or break a line.
 enum InspectionText {
     /// The whole report as text.
     static func render(_ inspection: FileInspection) -> String {
@@ -20,9 +23,9 @@ enum InspectionText {
 
     private static func heading(_ inspection: FileInspection) -> String {
         switch inspection.kind {
-        case .checkpoint: return "\(inspection.path): adaptool checkpoint (format v\(inspection.formatVersion ?? 1))"
-        case .adapter: return "\(inspection.path): adaptool adapter (format v\(inspection.formatVersion ?? 1))"
-        case .foreign: return "\(inspection.path): HDF5 file, not an adaptool checkpoint or adapter; its tree (links are listed, not followed):"
+        case .checkpoint: return "\(shown(inspection.path)): adaptool checkpoint (format v\(inspection.formatVersion ?? 1))"
+        case .adapter: return "\(shown(inspection.path)): adaptool adapter (format v\(inspection.formatVersion ?? 1))"
+        case .foreign: return "\(shown(inspection.path)): HDF5 file, not an adaptool checkpoint or adapter; its tree (links are listed, not followed):"
         }
     }
 
@@ -53,9 +56,9 @@ enum InspectionText {
     private static func facts(_ checkpoint: CheckpointFacts) -> String {
         let chain = checkpoint.layerShapes.first.map { [String($0[1])] + checkpoint.layerShapes.map { String($0[0]) } } ?? []
         return """
-            layers:       \(checkpoint.layerNames.count) (\(checkpoint.layerNames.joined(separator: ", "))), sizes \(chain.joined(separator: " → "))
+            layers:       \(checkpoint.layerNames.count) (\(shown(checkpoint.layerNames.joined(separator: ", ")))), sizes \(chain.joined(separator: " → "))
             parameters:   \(checkpoint.parameters)
-            fingerprint:  \(checkpoint.fingerprint) (stored; --verify recomputes it)
+            fingerprint:  \(shown(checkpoint.fingerprint)) (stored; --verify recomputes it)
             """
     }
 
@@ -67,7 +70,7 @@ enum InspectionText {
             "scaling:      \(adapter.scaling) (ΔW = scaling · B · A)",
         ]
         for (name, override) in adapter.layerOverrides.sorted(by: { $0.key < $1.key }) {
-            lines.append("  \(name): rank \(override.rank), scaling \(override.scaling)")
+            lines.append("  \(shown(name)): rank \(override.rank), scaling \(override.scaling)")
         }
         let share: String
         if let fraction = adapter.shareOfBase, let base = adapter.baseParameters {
@@ -77,17 +80,18 @@ enum InspectionText {
         }
         lines.append("trainable:    \(adapter.trainableParameters) parameters, \(share)")
         let match = adapter.baseFingerprintMatches.map { $0 ? " (matches --base)" : " (does NOT match --base)" } ?? ""
-        lines.append("base:         fingerprint \(adapter.baseFingerprint)\(match)")
+        lines.append("base:         fingerprint \(shown(adapter.baseFingerprint))\(match)")
         return lines.joined(separator: "\n")
     }
 
     private static func attributes(_ attributes: [String: AttributeValue]) -> String {
-        let width = attributes.keys.map(\.count).max() ?? 0
+        let names = Dictionary(attributes.keys.map { ($0, shown($0)) }, uniquingKeysWith: { first, _ in first })
+        let width = names.values.map(\.count).max() ?? 0
         let lines = attributes.sorted(by: { $0.key < $1.key }).map { name, value in
-            let text = value.description
+            let text = shown(value.description)
             // Long values (provenance JSON) are shortened here; --json shows them whole.
             let shown = text.count > maxAttributeWidth ? String(text.prefix(maxAttributeWidth)) + "…" : text
-            return "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + shown
+            return "  " + (names[name] ?? name).padding(toLength: width, withPad: " ", startingAt: 0) + "  " + shown
         }
         return (["attributes:"] + lines).joined(separator: "\n")
     }
@@ -95,6 +99,9 @@ enum InspectionText {
     private static let maxAttributeWidth = 100
 
     private static func verification(_ checks: [VerificationCheck]) -> String {
-        (["verification:"] + checks.map { "  \($0.passed ? "ok  " : "FAIL") \($0.name): \($0.detail)" }).joined(separator: "\n")
+        (["verification:"] + checks.map { "  \($0.passed ? "ok  " : "FAIL") \($0.name): \(shown($0.detail))" }).joined(separator: "\n")
     }
+
+    /// Text from the file, with control characters escaped.
+    private static func shown(_ text: String) -> String { Console.printable(text) }
 }

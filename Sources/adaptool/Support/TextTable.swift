@@ -5,8 +5,8 @@ struct TextTable {
     /// The rows, each with one cell per header.
     var rows: [[String]] = []
 
-    /// Adds a row.
-    mutating func append(_ cells: [String]) { rows.append(cells) }
+    /// Adds a row; control characters in its cells (names from a file) are shown escaped.
+    mutating func append(_ cells: [String]) { rows.append(cells.map(Console.printable)) }
 
     /// The table as lines of text.
     func render() -> String {
@@ -14,11 +14,15 @@ struct TextTable {
             ([headers[column]] + rows.map { column < $0.count ? $0[column] : "" }).map(\.count).max() ?? 0
         }
         func line(_ cells: [String]) -> String {
-            headers.indices.map { column in
+            let text = headers.indices.map { column in
                 let cell = column < cells.count ? cells[column] : ""
                 let padding = String(repeating: " ", count: widths[column] - cell.count)
                 return Self.isNumeric(cell) ? padding + cell : cell + padding
-            }.joined(separator: "  ").replacing(/\s+$/, with: "")
+            }.joined(separator: "  ")
+            // Trailing blanks go in one backward scan: a regular expression like `\s+$` retries at
+            // every blank of a long padding run, quadratic in a crafted 30,000-character name.
+            let end = text.lastIndex(where: { !$0.isWhitespace }).map(text.index(after:)) ?? text.startIndex
+            return String(text[..<end])
         }
         return ([line(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
             + rows.map(line)).joined(separator: "\n")
