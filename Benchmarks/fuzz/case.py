@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 
 #: stderr markers of a crash even when the exit status looks orderly.
@@ -105,6 +106,10 @@ def run(binary, case, scratch, timeout):
     start = time.monotonic()
     proc = subprocess.Popen([binary] + case["args"], cwd=cwd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    shrink = case.get("shrink")
+    if shrink:  # another process truncates an input while adaptool reads it
+        timer = threading.Timer(shrink["after"], os.truncate, (os.path.join(scratch, shrink["path"]), shrink["size"]))
+        timer.start()
     try:
         out, err = proc.communicate(timeout=timeout)
         code = proc.returncode
@@ -115,6 +120,9 @@ def run(binary, case, scratch, timeout):
             pass
         out, err = proc.communicate()
         code = None
+    if shrink:
+        timer.cancel()
+        timer.join()
     return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), time.monotonic() - start
 
 
@@ -126,8 +134,9 @@ def leftovers(case, before, after, succeeded):
     """Reasons the run left something behind or changed what was there."""
     reasons = []
     allowed_change = case["may_change"] if succeeded else []
+    volatile = [case["shrink"]["path"]] if case.get("shrink") else []
     for rel, state in before.items():
-        if is_under(rel, allowed_change):
+        if is_under(rel, allowed_change + volatile):
             continue
         if rel not in after:
             reasons.append("pre-existing %s %s removed" % (state[0], rel))
@@ -158,7 +167,9 @@ def classify(code, stderr, case):
 
 def signature_text(text):
     """An error line with numbers and paths folded, to group similar failures."""
-    return fold(text.strip().split("\n")[-1] if text.strip() else "(no stderr)")
+    lines = [l for l in text.strip().split("\n") if l.strip()]
+    errors = [l for l in lines if "rror" in l]
+    return fold((errors or lines or ["(no stderr)"])[0])
 
 
 def fold(line):

@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import case as casekit  # noqa: E402
 import verify  # noqa: E402
 
-KINDS = {"hdf5": 40, "safetensors": 25, "peft": 20, "fs": 15}
+KINDS = {"hdf5": 38, "safetensors": 24, "peft": 20, "fs": 14, "flags": 4}
 COLUMNS = ["cases", "ok", "refused", "crashes", "hangs", "leftovers", "unclear", "wrong"]
 #: Categories that make a case worth saving for replay.
 SAVED = ("crash", "hang", "leftover", "unclear", "wrong")
@@ -58,13 +58,14 @@ def mounts_allowed():
 
 def make_case(seed, index, corpus, mounts_ok, kinds):
     """The case `index` of run `seed`: the same inputs every time, whatever the job count."""
+    import gen_flags
     import gen_fs
     import gen_hdf5
     import gen_peft
     import gen_safetensors
     rng = random.Random("%d:%d" % (seed, index))
     kind = rng.choices(list(kinds), weights=[kinds[k] for k in kinds])[0]
-    generator = {"hdf5": gen_hdf5.generate, "safetensors": gen_safetensors.generate, "peft": gen_peft.generate,
+    generator = {"hdf5": gen_hdf5.generate, "safetensors": gen_safetensors.generate, "peft": gen_peft.generate, "flags": gen_flags.generate,
                  "fs": lambda r, c: gen_fs.generate(r, c, mounts_ok)}[kind]
     case = casekit.normalise_case(generator(rng, corpus))
     case["index"] = index
@@ -145,7 +146,8 @@ def signature(result, category):
         text = casekit.fold(result["wrong"][0])
     elif category == "crash":
         err = result["stderr"]
-        lines = [l for l in err.split("\n") if "Fatal error" in l or "failed to allocate" in l or "error:" in l]
+        keys = ("Program crashed", "Fatal error", "failed to allocate", "error:")
+        lines = [l for key in keys for l in err.split("\n") if key in l]
         text = "exit %s: %s" % (result["code"], casekit.signature_text(lines[0] if lines else err))
     elif category == "hang":
         text = "timeout"
@@ -206,6 +208,8 @@ def main():
     parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated subset of " + ",".join(KINDS))
     parser.add_argument("--memory-limit-mb", type=int, default=4096,
                         help="address-space limit of every run, so a runaway allocation cannot take the machine")
+    parser.add_argument("--file-limit-mb", type=int, default=512,
+                        help="largest file a run may write (SIGXFSZ beyond it, counted as a crash)")
     parser.add_argument("--keep-unclear", type=int, default=30, help="unclear-only cases saved per kind")
     parser.add_argument("--replay", metavar="DIR", help="run one saved case again and print what happened")
     args = parser.parse_args()
@@ -214,6 +218,8 @@ def main():
         sys.exit("fuzz: %s is not an executable (build it first, or pass --binary)" % binary)
     limit = args.memory_limit_mb << 20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))  # inherited by every adaptool run
+    size = args.file_limit_mb << 20
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))  # a 10 KB input must not write gigabytes
     mounts_ok = mounts_allowed()
     scratch_root = tempfile.mkdtemp(prefix="adaptool-fuzz-")
     try:

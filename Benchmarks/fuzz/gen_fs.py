@@ -122,8 +122,35 @@ def output_case(rng, corpus, mounts_ok):
     return case
 
 
+def shrink_case(rng, corpus):
+    """An input truncated by another process while adaptool reads it (eval of a CIFAR batch, import
+    of a safetensors file): an error or a result, never SIGBUS, never a temporary file left."""
+    import gen_safetensors
+    import numpy as np
+    case = {"files": inputs(corpus), "expect": "any"}
+    if rng.random() < 0.5:
+        records = rng.choice([2000, 4000])
+        npr = np.random.default_rng(rng.getrandbits(32))
+        batch = np.concatenate([npr.integers(0, 10, (records, 1)), npr.integers(0, 256, (records, 3072))], axis=1)
+        case["files"]["cifar/test_batch.bin"] = batch.astype(np.uint8).tobytes()
+        path, label, args, outputs = "cifar/test_batch.bin", "eval", ["eval", "cifar.h5", "--data", "cifar"], []
+        case["files"]["cifar.h5"] = corpus.cifar_checkpoint
+    else:
+        side = rng.choice([512, 1024])
+        tensors = [("layers.0.weight", np.ones((side, side), "<f4")), ("layers.0.bias", np.zeros(side, "<f4"))]
+        header, data = gen_safetensors.build(tensors)
+        case["files"]["big.safetensors"] = gen_safetensors.encode(header, data)
+        path, label, args, outputs = "big.safetensors", "import", ["import", "big.safetensors", "-o", "out.h5"], ["out.h5"]
+    size = len(case["files"][path])
+    case["shrink"] = {"path": path, "after": rng.choice([0.0, 0.01, 0.03, 0.06, 0.1]), "size": rng.randrange(size // 2)}
+    case.update({"label": label, "args": args, "outputs": outputs, "verify": "h5" if outputs else None,
+                 "mutation": "input shrinks to %d bytes after %.2f s" % (case["shrink"]["size"], case["shrink"]["after"])})
+    return case
+
+
 def generate(rng, corpus, mounts_ok):
     """One file-system fault case."""
-    case = input_case(rng, corpus) if rng.random() < 0.4 else output_case(rng, corpus, mounts_ok)
+    roll = rng.random()
+    case = input_case(rng, corpus) if roll < 0.35 else shrink_case(rng, corpus) if roll < 0.45 else output_case(rng, corpus, mounts_ok)
     case["kind"] = "fs"
     return case

@@ -86,14 +86,7 @@ def craft_checkpoint(rng):
             attrs["class_names"] = [attrs["class_names"], "dog", "ship"]
         expect = {"inspect": "no_control"}
     elif choice == "huge_unwritten":
-        def huge(path):
-            fixture_writer.write_checkpoint(path, layers)
-            import h5py
-            with h5py.File(path, "a") as f:
-                del f["layers/fc1/weight"]
-                side = rng.choice([32768, 46341, 65536])
-                f["layers/fc1"].create_dataset("weight", shape=(side, side), dtype="<f4")
-        return h5_bytes(huge), "crafted huge_unwritten", expect
+        return h5_bytes(lambda p: huge_unwritten(p, rng.choice([32768, 46341]))), "crafted huge_unwritten", expect
     elif choice == "long_name":
         name = rng.choice(["n", "\x1b[2J", "é"]) * rng.randrange(200, 3000)
         layers = [(name, layers[0][1], layers[0][2]), layers[1]]
@@ -105,6 +98,7 @@ def craft_checkpoint(rng):
     elif choice == "libver_latest_chunked":
         options, libver = {"chunks": True, "compression": rng.choice([None, "gzip"])}, "latest"
     elif choice == "big_attribute":
+        libver = "latest"  # dense attribute storage: the only way HDF5 stores an attribute over 64 KiB
         attrs = {rng.choice(["unknown_attribute", "provenance", "class_names"]): "x" * (rng.randrange(1, 5) << 20)}
     elif choice == "attribute_types":
         attrs = {rng.choice(["format_version", "layer_names", "input_shape", "fingerprint", "activation"]):
@@ -113,6 +107,22 @@ def craft_checkpoint(rng):
     data = h5_bytes(lambda p: fixture_writer.write_checkpoint(p, layers, attrs=attrs, drop=drop,
                                                             dataset_options=options, libver=libver))
     return data, "crafted " + choice, expect
+
+
+def huge_unwritten(path, side):
+    """A consistent checkpoint of side × side float32 layers that were never written (a few KiB on
+    disk, gigabytes when read): every allocation must be checked against the file's real size."""
+    import h5py
+    with h5py.File(path, "w") as f:
+        for key, value in {"format": "adaptool.checkpoint", "format_version": 1, "architecture": "mlp",
+                           "activation": "relu", "layer_names": ["fc1", "fc2"], "fingerprint": "0" * 64,
+                           "input_shape": [1, 1, side], "normalization_mean": [0.5], "normalization_std": [0.5],
+                           "class_names": ["a", "b", "c"]}.items():
+            f.attrs[key] = value
+        for name, shape in (("fc1", (side, side)), ("fc2", (3, side))):
+            group = f.create_group("layers/" + name)
+            group.create_dataset("weight", shape=shape, dtype="<f4")
+            group.create_dataset("bias", shape=shape[:1], dtype="<f4")
 
 
 def craft_adapter(rng, base_fp):
