@@ -212,6 +212,7 @@ def main():
                         help="largest file a run may write (SIGXFSZ beyond it, counted as a crash)")
     parser.add_argument("--keep-unclear", type=int, default=30, help="unclear-only cases saved per kind")
     parser.add_argument("--replay", metavar="DIR", help="run one saved case again and print what happened")
+    parser.add_argument("--repeat", type=int, default=1, help="with --replay: tries before giving up (races)")
     args = parser.parse_args()
     binary = os.path.abspath(args.binary)
     if not os.access(binary, os.X_OK):
@@ -224,15 +225,20 @@ def main():
     scratch_root = tempfile.mkdtemp(prefix="adaptool-fuzz-")
     try:
         if args.replay:
-            return replay(args.replay, binary, scratch_root, args.timeout, mounts_ok)
+            return replay(args.replay, binary, scratch_root, args.timeout, mounts_ok, args.repeat)
         return fuzz(args, binary, scratch_root, mounts_ok)
     finally:
         shutil.rmtree(scratch_root, ignore_errors=True)
 
 
-def replay(folder, binary, scratch_root, timeout, mounts_ok):
+def replay(folder, binary, scratch_root, timeout, mounts_ok, repeat):
+    """Runs a saved case (up to `repeat` times, stopping at the first failure: races such as a
+    shrinking input need several tries) and prints what happened."""
     case = load_saved(folder)
-    result = execute(case, binary, scratch_root, timeout, mounts_ok)
+    for _ in range(max(1, repeat)):
+        result = execute(case, binary, scratch_root, timeout, mounts_ok)
+        if categories(result):
+            break
     print("case:     %s-%d %s (%s)" % (case["kind"], case["index"], case["label"], case["mutation"]))
     print("command:  cd %s && %s" % (case["cwd"], shlex.join([binary] + case["args"])))
     print("outcome:  %s (exit %s, %.2f s)" % (result["outcome"], result["code"], result["seconds"]))
