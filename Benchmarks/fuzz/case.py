@@ -175,6 +175,7 @@ def signature_text(text):
 def fold(line):
     """Paths, numbers and the common prefix folded out of a message."""
     line = line.replace("adaptool: error: ", "")
+    line = re.sub(r"0x[0-9a-fA-F]+", "ADDR", line)
     line = re.sub(r"/[^\s:'\"]+", "PATH", line)
     line = re.sub(r"\d+", "N", line)
     return line[:200]

@@ -138,6 +138,17 @@ def load_saved(folder):
     return casekit.normalise_case(case)
 
 
+def crash_text(err):
+    """The most telling line of a crash report, plus the innermost adaptool function when shown."""
+    lines = err.split("\n")
+    keys = ("Fatal error", "failed to allocate", "runtime failure", "error:", "Program crashed")
+    found = [l for key in keys for l in lines if key in l]
+    text = casekit.signature_text(found[0] if found else err)
+    frames = [re.search(r"(\S+\(.*?\)) \+ \d+ in adaptool at", l) for l in lines]
+    frames = [m.group(1) for m in frames if m]
+    return text + (" [in %s]" % frames[0][:80] if frames else "")
+
+
 def signature(result, category):
     """What to group failures by: kind, command, category and the folded message."""
     if category == "leftover":
@@ -145,10 +156,7 @@ def signature(result, category):
     elif category == "wrong":
         text = casekit.fold(result["wrong"][0])
     elif category == "crash":
-        err = result["stderr"]
-        keys = ("Program crashed", "Fatal error", "failed to allocate", "error:")
-        lines = [l for key in keys for l in err.split("\n") if key in l]
-        text = "exit %s: %s" % (result["code"], casekit.signature_text(lines[0] if lines else err))
+        text = "exit %s: %s" % (result["code"], crash_text(result["stderr"]))
     elif category == "hang":
         text = "timeout"
     else:
