@@ -7,7 +7,7 @@ PY_PACKAGES := h5py numpy safetensors
 CIFAR10_DIR ?= $(firstword $(wildcard ../shared/data/cifar-10-batches-bin-jpeg-approx data/cifar-10-batches-bin))
 BIN := .build/release/adaptool
 
-.PHONY: all deps build release test demo bench data fixtures clean
+.PHONY: all deps build release test demo bench fuzz data fixtures clean
 
 all: build
 
@@ -40,6 +40,13 @@ demo: release
 ## bench: the figures (printed, not timed tests)
 bench: release
 	@bash Benchmarks/run.sh
+
+## fuzz: seeded fuzzer of the CLI (HDF5, safetensors, PEFT, file-system faults); not part of `make test`.
+## FUZZ_ARGS passes options, e.g. make fuzz FUZZ_ARGS="--seed 7 --cases 20000 --jobs 4"
+FUZZ_BIN ?= $(BIN)
+FUZZ_ARGS ?=
+fuzz: release
+	$(PYTHON) Benchmarks/fuzz/fuzz.py --binary $(FUZZ_BIN) --seed 1 --cases 10000 --jobs 2 $(FUZZ_ARGS)
 
 ## data: fetch and check the official CIFAR-10 binary archive (needs internet) into data/
 data:
