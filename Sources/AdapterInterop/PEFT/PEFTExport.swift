@@ -6,8 +6,17 @@ import Foundation
 public enum PEFTExport {
     /// The `adapter_config.json` document for `adapter`: `r` and `lora_alpha` chosen so PEFT's
     /// scaling equals ours for every layer, with `rank_pattern` / `alpha_pattern` for layers
-    /// whose rank or scaling differ from the adapter's.
+    /// whose rank or scaling differ from the adapter's. `path` (the adapter's file) is named in
+    /// errors; every number is checked finite, since JSON has no NaN or infinity (an alpha of
+    /// scaling · r overflows for a huge scaling) and Python's `json` refuses `inf`.
     public static func config(for adapter: Adapter, path: String) throws(InteropError) -> JSONValue {
+        func number(_ value: Double, _ field: String) throws(InteropError) -> JSONValue {
+            guard value.isFinite else {
+                throw .unrepresentable(path: path, what: "\"\(field)\" = \(value) (the scaling times the rank)",
+                                       reason: "adapter_config.json needs a finite JSON number, and PEFT computes scaling = alpha / r from it")
+            }
+            return .number(value)
+        }
         /// Pattern keys are regular expressions (``PEFTConfig/patternValue(_:field:for:path:)``): a layer
         /// name is written with its ASCII punctuation escaped (`layers\.2`, `fc\(1\)`), which Python's
         /// `re` and adaptool's matcher both read as the literal name, so `.` matches only a dot and a
@@ -30,12 +39,14 @@ public enum PEFTExport {
         let useRSLoRA = adapter.alpha / rank != adapter.scaling && adapter.alpha / rank.squareRoot() == adapter.scaling
         let loraAlpha = adapter.alpha / divisor(adapter.rank, rsLoRA: useRSLoRA) == adapter.scaling
             ? adapter.alpha : alpha(for: adapter.scaling, rank: adapter.rank, rsLoRA: useRSLoRA)
+        let loraAlphaValue = try number(loraAlpha, "lora_alpha")
         var rankPattern: [(key: String, value: JSONValue)] = []
         var alphaPattern: [(key: String, value: JSONValue)] = []
         for layer in adapter.layers {
             if layer.rank != adapter.rank { rankPattern.append((patternKey(layer.name), .number(Double(layer.rank)))) }
             if loraAlpha / divisor(layer.rank, rsLoRA: useRSLoRA) != layer.scaling {
-                alphaPattern.append((patternKey(layer.name), .number(alpha(for: layer.scaling, rank: layer.rank, rsLoRA: useRSLoRA))))
+                let key = patternKey(layer.name)
+                alphaPattern.append((key, try number(alpha(for: layer.scaling, rank: layer.rank, rsLoRA: useRSLoRA), "alpha_pattern[\"\(key)\"]")))
             }
         }
         return .object([
@@ -47,7 +58,7 @@ public enum PEFTExport {
             ("init_lora_weights", .bool(true)),
             ("layers_pattern", .null),
             ("layers_to_transform", .null),
-            ("lora_alpha", .number(loraAlpha)),
+            ("lora_alpha", loraAlphaValue),
             ("lora_dropout", .number(0)),
             ("modules_to_save", .null),
             ("peft_type", .string("LORA")),
@@ -71,9 +82,11 @@ public enum PEFTExport {
         return rounded / divisor(rank, rsLoRA: rsLoRA) == scaling ? rounded : raw
     }
 
-    /// Writes `adapter` as a PEFT folder at `path` (created atomically: a temporary folder renamed into place).
-    public static func write(_ adapter: Adapter, to path: String, dtype: SafetensorsDType = .f32, options: WriteOptions = WriteOptions()) throws(InteropError) {
-        let config = try config(for: adapter, path: path)
+    /// Writes `adapter` as a PEFT folder at `path` (created atomically: a temporary folder renamed
+    /// into place); a setting PEFT cannot represent is an error naming `source` (default: `path`).
+    public static func write(_ adapter: Adapter, to path: String, source: String? = nil, dtype: SafetensorsDType = .f32,
+                             options: WriteOptions = WriteOptions()) throws(InteropError) {
+        let config = try config(for: adapter, path: source ?? path)
         let output = try InteropError.wrapping { () throws(FormatError) in try AtomicOutput(destination: path, overwrite: options.overwrite) }
         do {
             try FileManager.default.createDirectory(atPath: output.temporaryPath, withIntermediateDirectories: false)
