@@ -50,33 +50,42 @@ public final class SafetensorsFile {
         return try floats(info)
     }
 
-    /// Reads the tensor described by `info`, widened to float32. A NaN or ±Inf value (also a
-    /// float64 value beyond float32's range) is an error naming the tensor: every caller imports
-    /// into an adaptool file, and adaptool refuses non-finite values when it reads one back.
+    /// Reads the tensor described by `info`, widened to float32, whatever its values.
     public func floats(_ info: SafetensorsTensorInfo) throws(InteropError) -> [Float] {
+        try read(info, countNonFinite: false).values
+    }
+
+    /// Reads the tensor described by `info`, widened to float32; a NaN or ±Inf value (also a
+    /// float64 value beyond float32's range) is an error naming the tensor. Import uses this: an
+    /// adaptool file never holds non-finite values (`inspect --verify` refuses them).
+    public func finiteFloats(_ info: SafetensorsTensorInfo) throws(InteropError) -> [Float] {
+        let (values, nonFinite) = try read(info, countNonFinite: true)
+        return try finite(values, nonFinite: nonFinite, tensor: info.name)
+    }
+
+    /// The tensor's values and, when asked, how many are NaN or infinite, counted while widening
+    /// (float32 data is read straight into the result, so counting is the one pass over it).
+    private func read(_ info: SafetensorsTensorInfo, countNonFinite: Bool) throws(InteropError) -> (values: [Float], nonFinite: Int) {
         guard info.dtype.isReadable else { throw .unsupportedDType(path: path, tensor: info.name, dtype: info.dtype.rawValue) }
         let count = info.elementCount
         if let refusal = MemoryBudget.refusal(count: count, itemBytes: 4 + (info.dtype.bitsPerElement + 7) / 8, for: "tensor \"\(info.name)\"") {
             throw .format(.io(path: path, problem: refusal))
         }
         var nonFinite = 0
-        let values: [Float]
         #if _endian(little)
         if info.dtype == .f32 {
-            // Read straight into the result; the finiteness scan is the only pass over the values.
-            values = try readDirectly(info, count: count)
-            for value in values where !value.isFinite { nonFinite += 1 }
-            return try finite(values, nonFinite: nonFinite, tensor: info.name)
+            let values = try readDirectly(info, count: count)
+            if countNonFinite { for value in values where !value.isFinite { nonFinite += 1 } }
+            return (values, nonFinite)
         }
         #endif
         let raw = try InteropError.wrapping { () throws(FormatError) in
             try input.bytes(at: dataStart + info.byteRange.lowerBound, count: info.byteRange.count)
         }
-        guard let widened = raw.withUnsafeBytes({ Self.widen($0, count: count, dtype: info.dtype, nonFinite: &nonFinite) }) else {
+        guard let values = raw.withUnsafeBytes({ Self.widen($0, count: count, dtype: info.dtype, nonFinite: &nonFinite) }) else {
             throw .unsupportedDType(path: path, tensor: info.name, dtype: info.dtype.rawValue)
         }
-        values = widened
-        return try finite(values, nonFinite: nonFinite, tensor: info.name)
+        return (values, nonFinite)
     }
 
     /// `values`, or the error for a tensor holding `nonFinite` NaN or infinite values.
