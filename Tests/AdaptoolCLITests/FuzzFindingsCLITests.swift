@@ -66,6 +66,14 @@ import Testing
             """, [folder, module, patterns, poisonA ? "1" : "0"])
     }
 
+    /// Imports (without `--base`) a PEFT folder adapting `module` whose `alpha_pattern` maps `key` to 2.
+    private func importWithAlphaPattern(key: String, module: String) throws -> (TemporaryDirectory, ProcessResult) {
+        let dir = try TemporaryDirectory()
+        let patterns = String(decoding: try JSONSerialization.data(withJSONObject: ["alpha_pattern": [key: 2]]), as: UTF8.self)
+        try writePEFTFolder(dir.file("peft"), module: module, patterns: patterns)
+        return (dir, try InputTest.adaptool(["import", dir.file("peft"), "-o", dir.file("out.h5")]))
+    }
+
     /// Keys ICU compiles but Python's `re` refuses inside PEFT's `(.*\.)?(KEY)$` (the fuzzer's cases
     /// peft-1350, peft-2426, peft-3991), and one whose evaluation backtracks exponentially.
     static let keysPythonRefuses: [(key: String, module: String, reason: String)] = [
@@ -79,10 +87,7 @@ import Testing
 
     @Test(arguments: keysPythonRefuses)
     func patternKeysPythonRefusesAreRefused(_ bad: (key: String, module: String, reason: String)) throws {
-        let dir = try TemporaryDirectory()
-        let patterns = String(decoding: try JSONSerialization.data(withJSONObject: ["alpha_pattern": [bad.key: 2]]), as: UTF8.self)
-        try writePEFTFolder(dir.file("peft"), module: bad.module, patterns: patterns)
-        let result = try InputTest.adaptool(["import", dir.file("peft"), "-o", dir.file("out.h5")])
+        let (dir, result) = try importWithAlphaPattern(key: bad.key, module: bad.module)
         try expectRefusal(result, naming: dir.file("peft") + "/adapter_config.json", containing: bad.reason, in: dir, leaving: ["peft"])
         #expect(result.stderr.contains("alpha_pattern[\"\(bad.key)\"]"), "\(result.stderr)")
     }
@@ -96,10 +101,7 @@ import Testing
 
     @Test(arguments: keysReadAsPython)
     func patternKeysMatchAsInPython(_ key: (key: String, module: String, scaling: Double)) throws {
-        let dir = try TemporaryDirectory()
-        let patterns = String(decoding: try JSONSerialization.data(withJSONObject: ["alpha_pattern": [key.key: 2]]), as: UTF8.self)
-        try writePEFTFolder(dir.file("peft"), module: key.module, patterns: patterns)
-        let result = try InputTest.adaptool(["import", dir.file("peft"), "-o", dir.file("out.h5")])
+        let (dir, result) = try importWithAlphaPattern(key: key.key, module: key.module)
         #expect(result.status == 0 && !result.crashed, "\(result.stderr)")
         let adapter = try Adapter.read(from: dir.file("out.h5"))
         #expect(adapter.layers.map(\.scaling) == [key.scaling])
