@@ -23,6 +23,9 @@ public struct PEFTConfig: Sendable, Equatable {
     public var targetModules: JSONValue
     /// `base_model_name_or_path`, for provenance.
     public var baseModelName: String?
+    /// Each pattern key compiled once, when the config is read: a module is matched against every
+    /// key, and translating and compiling a long key per module made import quadratic.
+    private var expressions: [String: NSRegularExpression] = [:]
 
     /// Equality of every field that affects the adapter.
     public static func == (lhs: PEFTConfig, rhs: PEFTConfig) -> Bool {
@@ -61,11 +64,11 @@ public struct PEFTConfig: Sendable, Equatable {
         targetModules = document["target_modules"] ?? .null
         if case .string(let name) = document["base_model_name_or_path"] ?? .null { baseModelName = name }
         for (key, value) in try Self.pattern(document["rank_pattern"], field: "rank_pattern", path: path) {
-            _ = try Self.compiled(key, field: "rank_pattern", path: path)
+            expressions[key] = try Self.compiled(key, field: "rank_pattern", path: path)
             rankPattern.append((key, try Self.positiveInteger(value, field: "rank_pattern[\"\(key)\"]", path: path)))
         }
         for (key, value) in try Self.pattern(document["alpha_pattern"], field: "alpha_pattern", path: path) {
-            _ = try Self.compiled(key, field: "alpha_pattern", path: path)
+            expressions[key] = try Self.compiled(key, field: "alpha_pattern", path: path)
             guard case .number(let number) = value, number.isFinite else { throw bad("alpha_pattern[\"\(key)\"]", "must be a finite number") }
             alphaPattern.append((key, number))
         }
@@ -123,10 +126,12 @@ public struct PEFTConfig: Sendable, Equatable {
     /// whose evaluation fails (the matcher's backtracking stack overflows, or it takes more than
     /// ``maxMatchProgressReports`` progress reports: catastrophic backtracking such as `(a+)+$`), is
     /// an error: treating it as "no match" would silently give the module another rank or scaling than PEFT.
+    /// `expressions` holds keys already compiled; others are compiled here.
     public static func patternValue<Value>(_ pattern: [(key: String, value: Value)], field: String, for module: String,
-                                           path: String) throws(InteropError) -> Value? {
+                                           path: String, expressions: [String: NSRegularExpression] = [:]) throws(InteropError) -> Value? {
         for (key, value) in pattern {
-            let expression = try compiled(key, field: field, path: path)
+            let expression: NSRegularExpression
+            if let cached = expressions[key] { expression = cached } else { expression = try compiled(key, field: field, path: path) }
             var matched = false, failed = false, reports = 0
             expression.enumerateMatches(in: module, options: [.anchored, .reportCompletion, .reportProgress],
                                         range: NSRange(module.startIndex..., in: module)) { result, flags, stop in
@@ -172,14 +177,14 @@ public struct PEFTConfig: Sendable, Equatable {
 
     /// The rank PEFT gives `module`.
     public func rank(for module: String, path: String) throws(InteropError) -> Int {
-        try Self.patternValue(rankPattern, field: "rank_pattern", for: module, path: path) ?? r
+        try Self.patternValue(rankPattern, field: "rank_pattern", for: module, path: path, expressions: expressions) ?? r
     }
 
     /// The scaling PEFT applies to `module`: alpha / r, or alpha / √r with rsLoRA, per-module
     /// values from the patterns.
     public func scaling(for module: String, path: String) throws(InteropError) -> Double {
         let rank = Double(try rank(for: module, path: path))
-        let alpha = try Self.patternValue(alphaPattern, field: "alpha_pattern", for: module, path: path) ?? loraAlpha
+        let alpha = try Self.patternValue(alphaPattern, field: "alpha_pattern", for: module, path: path, expressions: expressions) ?? loraAlpha
         return alpha / (useRSLoRA ? rank.squareRoot() : rank)
     }
 }

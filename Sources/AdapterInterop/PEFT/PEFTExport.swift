@@ -17,7 +17,7 @@ public enum PEFTExport {
             }
             return .number(value)
         }
-        /// Pattern keys are regular expressions (``PEFTConfig/patternValue(_:field:for:path:)``): a layer
+        /// Pattern keys are regular expressions (``PEFTConfig/patternValue(_:field:for:path:expressions:)``): a layer
         /// name is written with its ASCII punctuation escaped (`layers\.2`, `fc\(1\)`), which Python's
         /// `re` and adaptool's matcher both read as the literal name, so `.` matches only a dot and a
         /// name like `fc(1` is not an invalid expression.
