@@ -15,7 +15,8 @@ public enum InteropError: Error, CustomStringConvertible, Equatable, Sendable {
     case unrepresentable(path: String, what: String, reason: String)
     /// A tensor holds NaN or infinite values (after widening to float32), which no adaptool file may hold.
     case nonFinite(path: String, tensor: String, count: Int, total: Int)
-    /// adapter_config.json is missing, not JSON, or has an unusable field.
+    /// adapter_config.json is missing, not JSON, or has an unusable field (or, on export, a field
+    /// would get a value the file cannot hold).
     case badConfig(path: String, field: String, problem: String)
     /// The source is neither a safetensors file nor a PEFT folder.
     case unknownSource(path: String, problem: String)

@@ -109,14 +109,20 @@ import Testing
 
     // MARK: Export writes only finite JSON numbers
 
-    @Test func exportRefusesAScalingWhoseAlphaOverflows() throws {
+    /// The root scaling (fuzz case hdf5-6752), or one layer's, whose alpha = scaling · rank is ∞.
+    static let overflowingScalings: [(root: Double, layer: Double, field: String)] = [
+        (1e308, 1e308, "\"lora_alpha\" would be inf"), (2, 1e308, "\"alpha_pattern[\"fc1\"]\" would be inf"),
+    ]
+
+    @Test(arguments: overflowingScalings)
+    func exportRefusesAScalingWhoseAlphaOverflows(_ bad: (root: Double, layer: Double, field: String)) throws {
         let dir = try TemporaryDirectory()
         var rng = SeededGenerator(seed: 3)
-        let adapter = Adapter(method: .lora, rank: 4, alpha: 1e308, scaling: 1e308, baseFingerprint: String(repeating: "0", count: 64),
-                              layers: [AdapterLayer(name: "fc1", a: rng.matrix(4, 3), b: rng.matrix(2, 4), scaling: 1e308)])
+        let adapter = Adapter(method: .lora, rank: 4, alpha: bad.root, scaling: bad.root, baseFingerprint: String(repeating: "0", count: 64),
+                              layers: [AdapterLayer(name: "fc1", a: rng.matrix(4, 3), b: rng.matrix(2, 4), scaling: bad.layer)])
         try adapter.write(to: dir.file("adapter.h5"))
         let result = try InputTest.adaptool(["export", dir.file("adapter.h5"), "-o", dir.file("peft")])
-        try expectRefusal(result, naming: dir.file("adapter.h5"), containing: "\"lora_alpha\" = inf", in: dir, leaving: ["adapter.h5"])
+        try expectRefusal(result, naming: dir.file("adapter.h5"), containing: bad.field, in: dir, leaving: ["adapter.h5"])
     }
 
     // MARK: Size flags never overflow

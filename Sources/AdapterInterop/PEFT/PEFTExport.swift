@@ -10,10 +10,9 @@ public enum PEFTExport {
     /// errors; every number is checked finite, since JSON has no NaN or infinity (an alpha of
     /// scaling · r overflows for a huge scaling) and Python's `json` refuses `inf`.
     public static func config(for adapter: Adapter, path: String) throws(InteropError) -> JSONValue {
-        func number(_ value: Double, _ field: String) throws(InteropError) -> JSONValue {
+        func number(_ value: Double, _ field: String, scaling: Double, rank: Int) throws(InteropError) -> JSONValue {
             guard value.isFinite else {
-                throw .unrepresentable(path: path, what: "\"\(field)\" = \(value) (the scaling times the rank)",
-                                       reason: "adapter_config.json needs a finite JSON number, and PEFT computes scaling = alpha / r from it")
+                throw .badConfig(path: path, field: field, problem: "would be \(value) (scaling \(scaling) × rank \(rank)), which adapter_config.json cannot hold: JSON numbers are finite and PEFT computes scaling = alpha / r")
             }
             return .number(value)
         }
@@ -39,14 +38,15 @@ public enum PEFTExport {
         let useRSLoRA = adapter.alpha / rank != adapter.scaling && adapter.alpha / rank.squareRoot() == adapter.scaling
         let loraAlpha = adapter.alpha / divisor(adapter.rank, rsLoRA: useRSLoRA) == adapter.scaling
             ? adapter.alpha : alpha(for: adapter.scaling, rank: adapter.rank, rsLoRA: useRSLoRA)
-        let loraAlphaValue = try number(loraAlpha, "lora_alpha")
+        let loraAlphaValue = try number(loraAlpha, "lora_alpha", scaling: adapter.scaling, rank: adapter.rank)
         var rankPattern: [(key: String, value: JSONValue)] = []
         var alphaPattern: [(key: String, value: JSONValue)] = []
         for layer in adapter.layers {
             if layer.rank != adapter.rank { rankPattern.append((patternKey(layer.name), .number(Double(layer.rank)))) }
             if loraAlpha / divisor(layer.rank, rsLoRA: useRSLoRA) != layer.scaling {
                 let key = patternKey(layer.name)
-                alphaPattern.append((key, try number(alpha(for: layer.scaling, rank: layer.rank, rsLoRA: useRSLoRA), "alpha_pattern[\"\(key)\"]")))
+                alphaPattern.append((key, try number(alpha(for: layer.scaling, rank: layer.rank, rsLoRA: useRSLoRA), "alpha_pattern[\"\(key)\"]",
+                                                 scaling: layer.scaling, rank: layer.rank)))
             }
         }
         return .object([
