@@ -67,7 +67,7 @@ public enum Interop {
             _ = try CheckpointFile(path: source)
         } catch .wrongKind(_, _, let found) where found == FormatV1.adapterFormat {
             let adapter = try InteropError.wrapping { () throws(FormatError) in try Adapter.read(from: source) }
-            try PEFTExport.write(adapter, to: destination, dtype: dtype, options: options)
+            try PEFTExport.write(adapter, to: destination, source: source, dtype: dtype, options: options)
             return .peftFolder
         } catch {
             throw .format(error)

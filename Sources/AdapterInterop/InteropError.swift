@@ -13,7 +13,10 @@ public enum InteropError: Error, CustomStringConvertible, Equatable, Sendable {
     case badShape(path: String, tensor: String, shape: [Int], expected: String)
     /// A tensor or setting exists that adaptool cannot represent; converting would silently drop it.
     case unrepresentable(path: String, what: String, reason: String)
-    /// adapter_config.json is missing, not JSON, or has an unusable field.
+    /// A tensor holds NaN or infinite values (after widening to float32), which no adaptool file may hold.
+    case nonFinite(path: String, tensor: String, count: Int, total: Int)
+    /// adapter_config.json is missing, not JSON, or has an unusable field (or, on export, a field
+    /// would get a value the file cannot hold).
     case badConfig(path: String, field: String, problem: String)
     /// The source is neither a safetensors file nor a PEFT folder.
     case unknownSource(path: String, problem: String)
@@ -33,6 +36,8 @@ public enum InteropError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): tensor \"\(tensor)\" has shape \(shape); expected \(expected)"
         case .unrepresentable(let path, let what, let reason):
             return "\(path): \(what) cannot be represented by adaptool (\(reason)); refusing rather than dropping it"
+        case .nonFinite(let path, let tensor, let count, let total):
+            return "\(path): tensor \"\(tensor)\" holds \(count) of \(total) values that are NaN or infinite (as float32); adaptool files hold finite values only"
         case .badConfig(let path, let field, let problem):
             return "\(path): \"\(field)\" \(problem)"
         case .unknownSource(let path, let problem):

@@ -23,6 +23,9 @@ public struct PEFTConfig: Sendable, Equatable {
     public var targetModules: JSONValue
     /// `base_model_name_or_path`, for provenance.
     public var baseModelName: String?
+    /// Each pattern key compiled once, when the config is read: a module is matched against every
+    /// key, and translating and compiling a long key per module made import quadratic.
+    private var expressions: [String: NSRegularExpression] = [:]
 
     /// Equality of every field that affects the adapter.
     public static func == (lhs: PEFTConfig, rhs: PEFTConfig) -> Bool {
@@ -61,11 +64,11 @@ public struct PEFTConfig: Sendable, Equatable {
         targetModules = document["target_modules"] ?? .null
         if case .string(let name) = document["base_model_name_or_path"] ?? .null { baseModelName = name }
         for (key, value) in try Self.pattern(document["rank_pattern"], field: "rank_pattern", path: path) {
-            _ = try Self.compiled(key, field: "rank_pattern", path: path)
+            expressions[key] = try Self.compiled(key, field: "rank_pattern", path: path)
             rankPattern.append((key, try Self.positiveInteger(value, field: "rank_pattern[\"\(key)\"]", path: path)))
         }
         for (key, value) in try Self.pattern(document["alpha_pattern"], field: "alpha_pattern", path: path) {
-            _ = try Self.compiled(key, field: "alpha_pattern", path: path)
+            expressions[key] = try Self.compiled(key, field: "alpha_pattern", path: path)
             guard case .number(let number) = value, number.isFinite else { throw bad("alpha_pattern[\"\(key)\"]", "must be a finite number") }
             alphaPattern.append((key, number))
         }
@@ -117,51 +120,71 @@ public struct PEFTConfig: Sendable, Equatable {
         }
     }
 
-    /// The pattern value for `module`, matched as PEFT does: a key matches when the regular
-    /// expression `(.*\.)?(key)$` matches the whole module name; the first matching key wins.
-    /// `field` (`rank_pattern` or `alpha_pattern`) names the key in errors. A key that does not
-    /// compile, or whose evaluation fails (the matcher's backtracking stack overflows), is an error:
-    /// treating it as "no match" would silently give the module another rank or scaling than PEFT.
+    /// The pattern value for `module`, matched as PEFT does: a key matches when Python's
+    /// `re.match(r"(.*\.)?(KEY)$", module)` does (see ``PythonRegex``); the first matching key wins.
+    /// `field` (`rank_pattern` or `alpha_pattern`) names the key in errors. A key Python refuses, or
+    /// whose evaluation fails (the matcher's backtracking stack overflows, or it takes more than
+    /// ``maxMatchProgressReports`` progress reports: catastrophic backtracking such as `(a+)+$`), is
+    /// an error: treating it as "no match" would silently give the module another rank or scaling than PEFT.
+    /// `expressions` holds keys already compiled; others are compiled here.
     public static func patternValue<Value>(_ pattern: [(key: String, value: Value)], field: String, for module: String,
-                                           path: String) throws(InteropError) -> Value? {
+                                           path: String, expressions: [String: NSRegularExpression] = [:]) throws(InteropError) -> Value? {
         for (key, value) in pattern {
-            let expression = try compiled(key, field: field, path: path)
-            var matched = false, failed = false
-            expression.enumerateMatches(in: module, options: [.reportCompletion], range: NSRange(module.startIndex..., in: module)) { result, flags, stop in
+            let expression: NSRegularExpression
+            if let cached = expressions[key] { expression = cached } else { expression = try compiled(key, field: field, path: path) }
+            var matched = false, failed = false, reports = 0
+            expression.enumerateMatches(in: module, options: [.anchored, .reportCompletion, .reportProgress],
+                                        range: NSRange(module.startIndex..., in: module)) { result, flags, stop in
                 if flags.contains(.internalError) { failed = true }
+                if flags.contains(.progress) {
+                    reports += 1
+                    if reports > maxMatchProgressReports { failed = true; stop.pointee = true }
+                }
                 if result != nil { matched = true; stop.pointee = true }
             }
             if failed {
                 let shown = module.count > maxModuleNameInErrors ? module.prefix(maxModuleNameInErrors) + "…" : Substring(module)
                 throw .badConfig(path: path, field: "\(field)[\"\(key)\"]",
-                                 problem: "is a regular expression that could not be evaluated against module \"\(shown)\" (the matcher ran out of backtracking space); simplify the key")
+                                 problem: "is a regular expression that could not be evaluated against module \"\(shown)\" (the matcher ran out of backtracking stack or exceeded its step budget, as with catastrophic backtracking); simplify the key")
             }
             if matched { return value }
         }
         return nil
     }
 
+    /// ICU reports progress about every 10,000 matching steps; a key matched against one module name
+    /// needs far fewer, so 100 reports (about a million steps, some milliseconds) means the key
+    /// backtracks exponentially and would run for ever (PEFT itself would hang on it).
+    private static let maxMatchProgressReports = 100
+
     /// Module names are shortened to this many characters in errors, so the line stays readable.
     private static let maxModuleNameInErrors = 80
 
-    /// `key` compiled as PEFT anchors it; a key that is not a valid regular expression is an error naming it.
+    /// `key` compiled as PEFT embeds it, `(.*\.)?(KEY)$`, read with Python's `re` syntax; a key
+    /// Python refuses, or one adaptool cannot translate exactly, is an error naming it.
     private static func compiled(_ key: String, field: String, path: String) throws(InteropError) -> NSRegularExpression {
-        guard let expression = try? NSRegularExpression(pattern: "^(.*\\.)?(\(key))$") else {
-            throw .badConfig(path: path, field: "\(field)[\"\(key)\"]", problem: "is not a valid regular expression")
+        let translated: String
+        do { translated = try PythonRegex.icuPattern(python: "(.*\\.)?(\(key))$") } catch {
+            let problem = error.pythonRefuses ? "is not a regular expression PEFT can use: Python's re refuses (.*\\.)?(KEY)$ with \"\(error.reason)\""
+                                              : "uses \(error.reason)"
+            throw .badConfig(path: path, field: "\(field)[\"\(key)\"]", problem: problem)
+        }
+        guard let expression = try? NSRegularExpression(pattern: translated) else {
+            throw .badConfig(path: path, field: "\(field)[\"\(key)\"]", problem: "is a regular expression adaptool's matcher cannot compile")
         }
         return expression
     }
 
     /// The rank PEFT gives `module`.
     public func rank(for module: String, path: String) throws(InteropError) -> Int {
-        try Self.patternValue(rankPattern, field: "rank_pattern", for: module, path: path) ?? r
+        try Self.patternValue(rankPattern, field: "rank_pattern", for: module, path: path, expressions: expressions) ?? r
     }
 
     /// The scaling PEFT applies to `module`: alpha / r, or alpha / √r with rsLoRA, per-module
     /// values from the patterns.
     public func scaling(for module: String, path: String) throws(InteropError) -> Double {
         let rank = Double(try rank(for: module, path: path))
-        let alpha = try Self.patternValue(alphaPattern, field: "alpha_pattern", for: module, path: path) ?? loraAlpha
+        let alpha = try Self.patternValue(alphaPattern, field: "alpha_pattern", for: module, path: path, expressions: expressions) ?? loraAlpha
         return alpha / (useRSLoRA ? rank.squareRoot() : rank)
     }
 }

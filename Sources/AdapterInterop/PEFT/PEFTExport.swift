@@ -6,9 +6,17 @@ import Foundation
 public enum PEFTExport {
     /// The `adapter_config.json` document for `adapter`: `r` and `lora_alpha` chosen so PEFT's
     /// scaling equals ours for every layer, with `rank_pattern` / `alpha_pattern` for layers
-    /// whose rank or scaling differ from the adapter's.
+    /// whose rank or scaling differ from the adapter's. `path` (the adapter's file) is named in
+    /// errors; every number is checked finite, since JSON has no NaN or infinity (an alpha of
+    /// scaling · r overflows for a huge scaling) and Python's `json` refuses `inf`.
     public static func config(for adapter: Adapter, path: String) throws(InteropError) -> JSONValue {
-        /// Pattern keys are regular expressions (``PEFTConfig/patternValue(_:field:for:path:)``): a layer
+        func number(_ value: Double, _ field: String, scaling: Double, rank: Int) throws(InteropError) -> JSONValue {
+            guard value.isFinite else {
+                throw .badConfig(path: path, field: field, problem: "would be \(value) (scaling \(scaling) × rank \(rank)), which adapter_config.json cannot hold: JSON numbers are finite and PEFT computes scaling = alpha / r")
+            }
+            return .number(value)
+        }
+        /// Pattern keys are regular expressions (``PEFTConfig/patternValue(_:field:for:path:expressions:)``): a layer
         /// name is written with its ASCII punctuation escaped (`layers\.2`, `fc\(1\)`), which Python's
         /// `re` and adaptool's matcher both read as the literal name, so `.` matches only a dot and a
         /// name like `fc(1` is not an invalid expression.
@@ -30,12 +38,15 @@ public enum PEFTExport {
         let useRSLoRA = adapter.alpha / rank != adapter.scaling && adapter.alpha / rank.squareRoot() == adapter.scaling
         let loraAlpha = adapter.alpha / divisor(adapter.rank, rsLoRA: useRSLoRA) == adapter.scaling
             ? adapter.alpha : alpha(for: adapter.scaling, rank: adapter.rank, rsLoRA: useRSLoRA)
+        let loraAlphaValue = try number(loraAlpha, "lora_alpha", scaling: adapter.scaling, rank: adapter.rank)
         var rankPattern: [(key: String, value: JSONValue)] = []
         var alphaPattern: [(key: String, value: JSONValue)] = []
         for layer in adapter.layers {
             if layer.rank != adapter.rank { rankPattern.append((patternKey(layer.name), .number(Double(layer.rank)))) }
             if loraAlpha / divisor(layer.rank, rsLoRA: useRSLoRA) != layer.scaling {
-                alphaPattern.append((patternKey(layer.name), .number(alpha(for: layer.scaling, rank: layer.rank, rsLoRA: useRSLoRA))))
+                let key = patternKey(layer.name)
+                alphaPattern.append((key, try number(alpha(for: layer.scaling, rank: layer.rank, rsLoRA: useRSLoRA), "alpha_pattern[\"\(key)\"]",
+                                                 scaling: layer.scaling, rank: layer.rank)))
             }
         }
         return .object([
@@ -47,7 +58,7 @@ public enum PEFTExport {
             ("init_lora_weights", .bool(true)),
             ("layers_pattern", .null),
             ("layers_to_transform", .null),
-            ("lora_alpha", .number(loraAlpha)),
+            ("lora_alpha", loraAlphaValue),
             ("lora_dropout", .number(0)),
             ("modules_to_save", .null),
             ("peft_type", .string("LORA")),
@@ -71,9 +82,11 @@ public enum PEFTExport {
         return rounded / divisor(rank, rsLoRA: rsLoRA) == scaling ? rounded : raw
     }
 
-    /// Writes `adapter` as a PEFT folder at `path` (created atomically: a temporary folder renamed into place).
-    public static func write(_ adapter: Adapter, to path: String, dtype: SafetensorsDType = .f32, options: WriteOptions = WriteOptions()) throws(InteropError) {
-        let config = try config(for: adapter, path: path)
+    /// Writes `adapter` as a PEFT folder at `path` (created atomically: a temporary folder renamed
+    /// into place); a setting PEFT cannot represent is an error naming `source` (default: `path`).
+    public static func write(_ adapter: Adapter, to path: String, source: String? = nil, dtype: SafetensorsDType = .f32,
+                             options: WriteOptions = WriteOptions()) throws(InteropError) {
+        let config = try config(for: adapter, path: source ?? path)
         let output = try InteropError.wrapping { () throws(FormatError) in try AtomicOutput(destination: path, overwrite: options.overwrite) }
         do {
             try FileManager.default.createDirectory(atPath: output.temporaryPath, withIntermediateDirectories: false)

@@ -74,12 +74,12 @@ public enum PEFTImport {
             if config.useDoRA {
                 guard let info = entry.magnitude else { throw .missingTensor(path: path, tensor: key + ".lora_magnitude_vector", expected: "one per module since use_dora is true") }
                 guard info.shape == [out] else { throw .badShape(path: path, tensor: info.name, shape: info.shape, expected: "[\(out)] (one magnitude per output row)") }
-                magnitude = try file.floats(info)
+                magnitude = try file.finiteFloats(info)
             } else if let info = entry.magnitude {
                 throw .unrepresentable(path: path, what: "tensor \"\(info.name)\"", reason: "a DoRA magnitude in an adapter whose config says use_dora false; fix adapter_config.json")
             }
-            layers.append(AdapterLayer(name: module, a: Matrix(rows: rank, columns: inputs, values: try file.floats(aInfo)),
-                                       b: Matrix(rows: out, columns: rank, values: try file.floats(bInfo)),
+            layers.append(AdapterLayer(name: module, a: Matrix(rows: rank, columns: inputs, values: try file.finiteFloats(aInfo)),
+                                       b: Matrix(rows: out, columns: rank, values: try file.finiteFloats(bInfo)),
                                        magnitude: magnitude, scaling: try config.scaling(for: module, path: folder.configPath)))
         }
         let rootScaling = config.loraAlpha / (config.useRSLoRA ? Double(config.r).squareRoot() : Double(config.r))

@@ -50,22 +50,47 @@ public final class SafetensorsFile {
         return try floats(info)
     }
 
-    /// Reads the tensor described by `info`, widened to float32.
+    /// Reads the tensor described by `info`, widened to float32, whatever its values.
     public func floats(_ info: SafetensorsTensorInfo) throws(InteropError) -> [Float] {
+        try read(info, countNonFinite: false).values
+    }
+
+    /// Reads the tensor described by `info`, widened to float32; a NaN or ±Inf value (also a
+    /// float64 value beyond float32's range) is an error naming the tensor. Import uses this: an
+    /// adaptool file never holds non-finite values (`inspect --verify` refuses them).
+    public func finiteFloats(_ info: SafetensorsTensorInfo) throws(InteropError) -> [Float] {
+        let (values, nonFinite) = try read(info, countNonFinite: true)
+        return try finite(values, nonFinite: nonFinite, tensor: info.name)
+    }
+
+    /// The tensor's values and, when asked, how many are NaN or infinite, counted while widening
+    /// (float32 data is read straight into the result, so counting is the one pass over it).
+    private func read(_ info: SafetensorsTensorInfo, countNonFinite: Bool) throws(InteropError) -> (values: [Float], nonFinite: Int) {
         guard info.dtype.isReadable else { throw .unsupportedDType(path: path, tensor: info.name, dtype: info.dtype.rawValue) }
         let count = info.elementCount
         if let refusal = MemoryBudget.refusal(count: count, itemBytes: 4 + (info.dtype.bitsPerElement + 7) / 8, for: "tensor \"\(info.name)\"") {
             throw .format(.io(path: path, problem: refusal))
         }
+        var nonFinite = 0
         #if _endian(little)
-        if info.dtype == .f32 { return try readDirectly(info, count: count) }
+        if info.dtype == .f32 {
+            let values = try readDirectly(info, count: count)
+            if countNonFinite { for value in values where !value.isFinite { nonFinite += 1 } }
+            return (values, nonFinite)
+        }
         #endif
         let raw = try InteropError.wrapping { () throws(FormatError) in
             try input.bytes(at: dataStart + info.byteRange.lowerBound, count: info.byteRange.count)
         }
-        guard let values = raw.withUnsafeBytes({ Self.widen($0, count: count, dtype: info.dtype) }) else {
+        guard let values = raw.withUnsafeBytes({ Self.widen($0, count: count, dtype: info.dtype, nonFinite: &nonFinite) }) else {
             throw .unsupportedDType(path: path, tensor: info.name, dtype: info.dtype.rawValue)
         }
+        return (values, nonFinite)
+    }
+
+    /// `values`, or the error for a tensor holding `nonFinite` NaN or infinite values.
+    private func finite(_ values: [Float], nonFinite: Int, tensor: String) throws(InteropError) -> [Float] {
+        guard nonFinite == 0 else { throw .nonFinite(path: path, tensor: tensor, count: nonFinite, total: values.count) }
         return values
     }
 
@@ -74,27 +99,33 @@ public final class SafetensorsFile {
         try InteropError.wrapping { () throws(FormatError) in try input.array(of: Float.self, count: count, at: dataStart + info.byteRange.lowerBound) }
     }
 
-    /// Converts the little-endian `bytes` of a tensor to float32 (nil for a type adaptool does not read).
-    private static func widen(_ bytes: UnsafeRawBufferPointer, count: Int, dtype: SafetensorsDType) -> [Float]? {
+    /// Converts the little-endian `bytes` of a tensor to float32 (nil for a type adaptool does not
+    /// read), counting in `nonFinite` the results that are NaN or infinite as it goes.
+    private static func widen(_ bytes: UnsafeRawBufferPointer, count: Int, dtype: SafetensorsDType, nonFinite: inout Int) -> [Float]? {
+        let element: (Int) -> Float
         switch dtype {
         case .f32:
-            #if _endian(little)
-            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
-                initialized = count
-            }
-            #else
-            return (0..<count).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-            #endif
+            element = { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
         case .f64:
-            return (0..<count).map { Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)))) }
+            element = { Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)))) }
         case .f16:
-            return (0..<count).map { HalfPrecision.float(fromHalf: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
+            element = { HalfPrecision.float(fromHalf: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
         case .bf16:
-            return (0..<count).map { HalfPrecision.float(fromBFloat16: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
+            element = { HalfPrecision.float(fromBFloat16: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
         default:
             return nil
         }
+        var bad = 0
+        let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for index in 0..<count {
+                let value = element(index)
+                if !value.isFinite { bad += 1 }
+                buffer[index] = value
+            }
+            initialized = count
+        }
+        nonFinite = bad
+        return values
     }
 
     /// Reads a 2-D tensor as a matrix; `role` describes the expected shape in errors.

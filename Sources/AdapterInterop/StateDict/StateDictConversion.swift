@@ -31,8 +31,8 @@ public enum StateDictConversion {
     }
 
     private static func readLayer(_ entry: StateDictLayout.Entry, from file: SafetensorsFile) throws(InteropError) -> Layer {
-        let weight = Matrix(rows: entry.out, columns: entry.in, values: try file.floats(entry.weight))
-        let bias = try entry.bias.map { info throws(InteropError) in try file.floats(info) } ?? [Float](repeating: 0, count: entry.out)
+        let weight = Matrix(rows: entry.out, columns: entry.in, values: try file.finiteFloats(entry.weight))
+        let bias = try entry.bias.map { info throws(InteropError) in try file.finiteFloats(info) } ?? [Float](repeating: 0, count: entry.out)
         return Layer(name: entry.name, weight: weight, bias: bias)
     }
 

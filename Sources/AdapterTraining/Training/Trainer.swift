@@ -97,7 +97,8 @@ public enum Trainer {
                 correct += result.correct
                 seen += rows
                 let elapsed = Date().timeIntervalSince(start)
-                let done = Double((epoch - 1) * split.count + seen), total = Double(settings.epochs * split.count)
+                // In Double: epochs × images overflows Int for a huge --epochs (a legal, endless run).
+                let done = Double(epoch - 1) * Double(split.count) + Double(seen), total = Double(settings.epochs) * Double(split.count)
                 var snapshot = TrainingProgress(epoch: epoch, epochs: settings.epochs, batch: step + 1, batches: batches,
                                                 loss: lossSum / Double(seen), accuracy: 100 * Double(correct) / Double(seen),
                                                 samplesPerSecond: done / max(elapsed, 1e-9),

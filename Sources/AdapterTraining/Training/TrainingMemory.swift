@@ -20,7 +20,11 @@ public enum TrainingMemory {
             }
             floats = floats.addingReportingOverflow(product).overflow ? Int.max : floats + product
         }
-        for (input, output) in zip(widths, widths.dropFirst()) { add(floatsPerParameter, output, input + 1) }
+        for (input, output) in zip(widths, widths.dropFirst()) {
+            // Weights and one bias per output; `input + 1` saturates like the products (a width near Int.max).
+            let (withBias, overflow) = input.addingReportingOverflow(1)
+            add(floatsPerParameter, output, overflow ? Int.max : withBias)
+        }
         for width in widths { add(floatsPerActivation, batchSize, width) }
         let what = "training layers \(widths.map(String.init).joined(separator: " → ")) in batches of \(batchSize)"
         if let refusal = MemoryBudget.refusal(count: floats, itemBytes: MemoryLayout<Float>.size, for: what) {

@@ -25,7 +25,8 @@ struct ExtractCommand: AdaptoolCommand {
     var normAxis: NormAxis = .output
 
     func validate() throws {
-        guard rank >= 1 else { throw ValidationError("--rank must be a positive integer") }
+        // The adapter's root `rank` attribute records this value, and readers refuse ranks above V1Rules.maxRank.
+        guard rank >= 1, rank <= V1Rules.maxRank else { throw ValidationError("--rank must be a positive integer of at most \(V1Rules.maxRank)") }
     }
 
     func execute() throws {

@@ -20,6 +20,11 @@ struct AdapterTrainingOptions: ParsableArguments {
         guard rank >= 1 else { throw ValidationError("--rank must be at least 1") }
         if alpha != nil, scaling != nil { throw ValidationError("give --alpha or --scaling, not both") }
         if let value = alpha ?? scaling, !value.isFinite { throw ValidationError("--alpha/--scaling must be finite") }
+        // The adapter records both; alpha = scaling · rank overflows for a huge --scaling, and the writer refuses it after training.
+        let derived = recipe(.lora)
+        guard derived.alpha.isFinite, derived.scaling.isFinite else {
+            throw ValidationError("--scaling times --rank must stay finite (alpha = scaling · rank is stored with the adapter)")
+        }
     }
 
     func recipe(_ method: AdapterMethod, normAxis: NormAxis = .output, detachNorm: Bool = false) -> AdapterRecipe {
