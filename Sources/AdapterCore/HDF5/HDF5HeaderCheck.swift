@@ -172,7 +172,10 @@ struct HDF5HeaderCheck {
         var index = 0, messages = 0
         while index < chunks.count {
             guard index < Self.maxChunks else { throw corrupt("too many object header chunks") }
-            var (cursor, end) = (chunks[index].start, chunks[index].start &+ chunks[index].length)
+            // Both numbers come from the file: a sum past 2^64 is a chunk out of the file, not a trap.
+            let (chunkEnd, wrapped) = chunks[index].start.addingReportingOverflow(chunks[index].length)
+            guard !wrapped, chunkEnd <= bytes.count else { throw corrupt("object header chunk out of the file") }
+            var (cursor, end) = (chunks[index].start, chunkEnd)
             if version2 && index > 0 {
                 // A v2 continuation chunk is "OCHK", messages, then a 4-byte checksum.
                 guard chunks[index].length >= 8, bytes.slice(cursor, 4).map({ Array($0) == Array("OCHK".utf8) }) == true else {
@@ -260,7 +263,7 @@ struct HDF5HeaderCheck {
         guard depth < 8, end <= message.count, start + 8 <= end, let classAndVersion = read(message, start, 1),
               let size = read(message, start + 4, 4) else { throw corrupt("attribute datatype") }
         let typeClass = classAndVersion & 0x0F, version = classAndVersion >> 4
-        guard (1...4).contains(version), typeClass <= 10 else { throw corrupt("attribute datatype class \(typeClass) version \(version)") }
+        guard (1...HDF5Library.newestDatatypeVersion).contains(version), typeClass <= 10 else { throw corrupt("attribute datatype class \(typeClass) version \(version)") }
         switch typeClass {
         case 0, 1, 4:  // fixed-point, floating-point, bitfield
             guard (1...16).contains(size) else { throw corrupt("attribute number of \(size) bytes") }
