@@ -134,6 +134,7 @@ package final class HDF5Group: HDF5AttributeHolder {
         guard isValidLinkName(name) else {
             throw HDF5Error(operation: "\(childPath(name)) in \"\(file.path)\"", detail: "not a valid link name")
         }
+        try checkHeader()
         guard H5Lexists(handle.id, name, adaptool_H5P_DEFAULT()) > 0 else {
             _ = HDF5Call.takeErrorStack()
             throw HDF5Error(operation: "\(childPath(name)) in \"\(file.path)\"", detail: "missing")

@@ -63,6 +63,8 @@ struct HDF5HeaderCheck {
                 try checkLinkInfo(message.data)
             case Self.attributeInfoMessage:
                 try checkDenseAttributes(message.data)
+            case Self.symbolTableMessage:
+                try checkSymbolTable(message.data)
             default:
                 break
             }
@@ -73,6 +75,7 @@ struct HDF5HeaderCheck {
     private static let linkInfoMessage: UInt64 = 0x02
     private static let attributeInfoMessage: UInt64 = 0x15
     private static let linkMessage: UInt64 = 0x06
+    private static let symbolTableMessage: UInt64 = 0x11
 
     /// A link info message (dense link storage): its fractal heap and B-tree addresses must be
     /// undefined or point at structures with the right signatures (HDF5 1.10 read out of bounds on a
