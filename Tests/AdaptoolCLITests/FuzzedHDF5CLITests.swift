@@ -1,0 +1,51 @@
+import AdapterTestSupport
+import Foundation
+import Testing
+
+/// Damaged HDF5 files the seeded fuzzer (`make fuzz`, Benchmarks/fuzz) found crashing adaptool
+/// after the header pre-check (``HDF5HeaderCheck``) was in place: each is a fixture with a few bytes
+/// overwritten, run through the command that crashed, and must now end in one error line.
+@Suite struct FuzzedHDF5CLITests {
+    /// One damaged input: `fixture` with `bytes` written at each offset, run as `arguments`
+    /// (`IN` is the damaged file, `OUT` an output path that must not appear).
+    struct Case: CustomTestStringConvertible, Sendable {
+        let what: String
+        let fixture: String
+        let patches: [(offset: Int, bytes: [UInt8])]
+        let arguments: [String]
+        var testDescription: String { what }
+    }
+
+    /// All ones in a size or address field (the fuzzer's "size-field blast").
+    private static let allOnes = [UInt8](repeating: 0xFF, count: 8)
+
+    static let cases: [Case] = [
+        // A symbol-table group's local heap with an undefined data address: H5HL_protect copied
+        // from a wild pointer (SIGSEGV) when `inspect` looked up "layers" (fuzz case hdf5-9417).
+        Case(what: "local heap data address undefined", fixture: "soft_link.h5", patches: [(704, allOnes)],
+             arguments: ["inspect", "IN"]),
+        // An attribute datatype of version 4, which HDF5 1.10 cannot decode: H5Aiterate2 then freed
+        // a NULL entry (SIGSEGV) in `export` and `inspect` (fuzz case hdf5-6419).
+        Case(what: "attribute datatype version 4", fixture: "checkpoint_bigendian.h5", patches: [(1872, [0x49])],
+             arguments: ["export", "IN", "-o", "OUT"]),
+        // A global heap object of 2^64 − 236 bytes: the pre-check's own size sum trapped with an
+        // arithmetic overflow (fuzz case hdf5-4618).
+        Case(what: "global heap object size near 2^64", fixture: "adapter_libver_latest.h5", patches: [(2256, allOnes)],
+             arguments: ["inspect", "--verify", "IN"]),
+    ]
+
+    @Test(arguments: cases)
+    func damagedFileIsOneErrorLine(_ damaged: Case) throws {
+        let dir = try TemporaryDirectory()
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FixtureExpectations.path(damaged.fixture))))
+        for patch in damaged.patches { bytes.replaceSubrange(patch.offset..<patch.offset + patch.bytes.count, with: patch.bytes) }
+        let input = dir.file("in.h5"), output = dir.file("out.safetensors")
+        try Data(bytes).write(to: URL(fileURLWithPath: input))
+        let arguments = damaged.arguments.map { $0 == "IN" ? input : $0 == "OUT" ? output : $0 }
+        let result = try InputTest.adaptool(arguments)
+        InputTest.expectOneErrorLine(result, naming: input, containing: "corrupt file")
+        #expect(try InputTest.leftovers(in: dir.path).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: output), "an output was written")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == Data(bytes), "the input changed")
+    }
+}
