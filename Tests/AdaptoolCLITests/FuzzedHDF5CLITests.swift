@@ -7,7 +7,7 @@ import Testing
 /// overwritten, run through the command that crashed, and must now end in one error line.
 @Suite struct FuzzedHDF5CLITests {
     /// One damaged input: `fixture` with `bytes` written at each offset, run as `arguments`
-    /// (`IN` is the damaged file, `OUT` an output path that must not appear).
+    /// (`IN` is the damaged file, `OUT` an output path that must not appear, `ADAPTER` a valid adapter).
     struct Case: CustomTestStringConvertible, Sendable {
         let what: String
         let fixture: String
@@ -32,6 +32,10 @@ import Testing
         // arithmetic overflow (fuzz case hdf5-4618).
         Case(what: "global heap object size near 2^64", fixture: "adapter_libver_latest.h5", patches: [(2256, allOnes)],
              arguments: ["inspect", "--verify", "IN"]),
+        // An attribute name length one padding byte too long (23 for "normalization_mean"): HDF5
+        // fails to decode the message and H5Aiterate2 crashes in `merge` (fuzz seed 11, case 2665).
+        Case(what: "attribute name length past its NUL", fixture: "checkpoint_float16.h5", patches: [(1418, [23])],
+             arguments: ["merge", "IN", "ADAPTER", "-o", "OUT"]),
     ]
 
     @Test(arguments: cases)
@@ -41,7 +45,8 @@ import Testing
         for patch in damaged.patches { bytes.replaceSubrange(patch.offset..<patch.offset + patch.bytes.count, with: patch.bytes) }
         let input = dir.file("in.h5"), output = dir.file("out.safetensors")
         try Data(bytes).write(to: URL(fileURLWithPath: input))
-        let arguments = damaged.arguments.map { $0 == "IN" ? input : $0 == "OUT" ? output : $0 }
+        let adapter = FixtureExpectations.path("adapter_lora.h5")
+        let arguments = damaged.arguments.map { ["IN": input, "OUT": output, "ADAPTER": adapter][$0] ?? $0 }
         let result = try InputTest.adaptool(arguments)
         InputTest.expectOneErrorLine(result, naming: input, containing: "corrupt file")
         #expect(try InputTest.leftovers(in: dir.path).isEmpty)

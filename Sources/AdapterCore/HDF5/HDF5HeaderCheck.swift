@@ -222,15 +222,23 @@ struct HDF5HeaderCheck {
             throw corrupt("attribute message too short")
         }
         guard [1, 2, 3].contains(version) else { throw corrupt("attribute message version \(version)") }
+        // Version 1 has a reserved byte here; later versions allow only the two "shared" flags
+        // (HDF5 fails to decode any other, and a failed decode crashes H5Aiterate2).
+        let sharedFlags = version == 1 ? 0 : flags
+        guard sharedFlags & ~0x03 == 0 else { throw corrupt("attribute message flags \(flags)") }
         // Shared datatypes or dataspaces live elsewhere: leave them to HDF5.
-        if flags & 0x03 != 0 { return nil }
+        if sharedFlags != 0 { return nil }
         func padded(_ size: UInt64) -> Int { Int(version == 1 ? (size + 7) & ~7 : size) }
         let nameStart = version == 3 ? 9 : 8
         let typeStart = nameStart + padded(nameSize)
         let spaceStart = typeStart + padded(typeSize)
         let dataStart = spaceStart + padded(spaceSize)
-        guard nameSize >= 1, typeSize >= 8, spaceSize >= 4, dataStart <= message.count,
-              read(message, nameStart + Int(nameSize) - 1, 1) == 0 else { throw corrupt("attribute message sizes are inconsistent") }
+        guard nameSize >= 1, typeSize >= 8, spaceSize >= 4, dataStart <= message.count else {
+            throw corrupt("attribute message sizes are inconsistent")
+        }
+        // HDF5 1.10.8 requires the stored name length to be the string's length plus its NUL.
+        let name = message.dropFirst(nameStart).prefix(Int(nameSize))
+        guard name.last == 0, !name.dropLast().contains(0) else { throw corrupt("attribute name length \(nameSize) does not match its name") }
         let elementSize = try datatypeSize(message, typeStart, end: typeStart + Int(typeSize), depth: 0)
         guard let count = try elementCount(message, spaceStart) else { return nil }
         let (dataSize, overflow) = count.multipliedReportingOverflow(by: elementSize)
