@@ -54,10 +54,7 @@ package final class HDF5Group: HDF5AttributeHolder {
 
     /// The kind of link `name` is.
     package func linkKind(of name: String) throws(HDF5Error) -> HDF5LinkKind {
-        var info = H5L_info_t()
-        try HDF5Call.check(H5Lget_info(handle.id, name, &info, adaptool_H5P_DEFAULT()),
-                           "reading link \(childPath(name)) in \"\(file.path)\"")
-        switch info.type {
+        switch try linkInfo(name).type {
         case H5L_TYPE_HARD: return .hard
         case H5L_TYPE_SOFT: return .soft
         case H5L_TYPE_EXTERNAL: return .external
@@ -65,9 +62,18 @@ package final class HDF5Group: HDF5AttributeHolder {
         }
     }
 
+    private func linkInfo(_ name: String) throws(HDF5Error) -> H5L_info_t {
+        var info = H5L_info_t()
+        try HDF5Call.check(H5Lget_info(handle.id, name, &info, adaptool_H5P_DEFAULT()),
+                           "reading link \(childPath(name)) in \"\(file.path)\"")
+        return info
+    }
+
     /// The kind of object the hard link `name` points at; throws for any other link kind.
     package func objectKind(of name: String) throws(HDF5Error) -> HDF5ObjectKind {
         try requireHardLink(name)
+        // Opening the object loads its header: check its chunks first (inputs only).
+        if file.isReadOnly { try file.checkChunks(header: try linkInfo(name).u.address) }
         let id = H5Oopen(handle.id, name, adaptool_H5P_DEFAULT())
         if id < 0 { throw HDF5Error.opening(childPath(name), in: file.path, detail: HDF5Call.takeErrorStack()) }
         defer { H5Oclose(id) }

@@ -19,6 +19,9 @@ struct HDF5HeaderCheck {
     let sizeOfOffsets: Int
     let sizeOfLengths: Int
     let base: UInt64
+    /// The file's "K" values of symbol-table groups: a group B-tree node holds at most 2 × tree
+    /// children, a symbol table node at most 2 × leaf entries.
+    private(set) var groupNodeK: (tree: Int, leaf: Int)
     private let context: String
     /// Global heap collections already parsed, so each is walked once per file (see
     /// ``heapObjectSize(collection:index:)``).
@@ -26,22 +29,38 @@ struct HDF5HeaderCheck {
 
     /// Prepares to check objects of `file` (reads its offset sizes and user-block size).
     init(file: HDF5File) throws(HDF5Error) {
-        context = "checking \"\(file.path)\""
+        let context = "checking \"\(file.path)\""
         let fcpl = try HDF5Call.checkID(H5Fget_create_plist(file.handle.id), context)
         defer { H5Pclose(fcpl) }
         var offsets = 0, lengths = 0
         var userBlock: hsize_t = 0
+        var groupTreeK: UInt32 = 0, groupLeafK: UInt32 = 0
         try HDF5Call.check(H5Pget_sizes(fcpl, &offsets, &lengths), context)
         try HDF5Call.check(H5Pget_userblock(fcpl, &userBlock), context)
+        try HDF5Call.check(H5Pget_sym_k(fcpl, &groupTreeK, &groupLeafK), context)
         guard [2, 4, 8].contains(offsets), [2, 4, 8].contains(lengths) else {
             throw HDF5Error(operation: context, detail: "offset size \(offsets) / length size \(lengths) is not supported")
         }
         guard let input = file.input else { throw HDF5Error(operation: context, detail: "the file was not opened for reading") }
-        let bytes = FileBytes(input)
+        self.init(bytes: FileBytes(input), sizeOfOffsets: offsets, sizeOfLengths: lengths, base: UInt64(userBlock), path: file.path)
+        groupNodeK = (tree: Int(groupTreeK), leaf: Int(groupLeafK))
+    }
+
+    /// Prepares to check objects of a file whose sizes are known (read from its superblock).
+    init(bytes: FileBytes, sizeOfOffsets: Int, sizeOfLengths: Int, base: UInt64, path: String) {
+        context = "checking \"\(path)\""
         self.bytes = bytes
-        sizeOfOffsets = offsets
-        sizeOfLengths = lengths
-        base = UInt64(userBlock)
+        self.sizeOfOffsets = sizeOfOffsets
+        self.sizeOfLengths = sizeOfLengths
+        self.base = base
+        groupNodeK = (tree: 16, leaf: 4)  // HDF5's defaults
+    }
+
+    /// Checks that the object header at `header` (an address in the file) and its continuation
+    /// chunks lie inside the file, before HDF5 loads it: HDF5 1.10.8 reads a chunk at an undefined
+    /// address through a wild pointer.
+    func checkChunks(header: UInt64) throws(HDF5Error) {
+        _ = try messages(header: header)
     }
 
     /// Checks the link messages and attribute messages (with their heap references) of the object
@@ -318,26 +337,5 @@ struct HDF5HeaderCheck {
         var value: UInt64 = 0
         for byte in (0..<width).reversed() { value = value << 8 | UInt64(data[data.startIndex + offset + byte]) }
         return value
-    }
-}
-
-/// A file's bytes, read on demand with `pread` (never mapped whole: files can be large).
-struct FileBytes {
-    private let input: InputFile
-    /// The file's size when it was opened.
-    var count: UInt64 { UInt64(input.size) }
-
-    init(_ input: InputFile) { self.input = input }
-
-    /// `length` bytes at `offset`, or nil when they are not all in the file.
-    func slice(_ offset: UInt64, _ length: Int) -> ArraySlice<UInt8>? {
-        guard length >= 0, length <= 1 << 20, offset <= count, UInt64(length) <= count - offset else { return nil }
-        return (try? input.bytes(at: Int(offset), count: length))?[...]
-    }
-
-    /// A little-endian unsigned integer of `width` bytes at `offset`.
-    func unsigned(_ offset: UInt64, _ width: Int) -> UInt64? {
-        guard let data = slice(offset, width) else { return nil }
-        return data.reversed().reduce(0) { $0 << 8 | UInt64($1) }
     }
 }
