@@ -36,6 +36,18 @@ import Testing
         // fails to decode the message and H5Aiterate2 crashes in `merge` (fuzz seed 11, case 2665).
         Case(what: "attribute name length past its NUL", fixture: "checkpoint_float16.h5", patches: [(1418, [23])],
              arguments: ["merge", "IN", "ADAPTER", "-o", "OUT"]),
+        // The root group's header continuation at an undefined address: HDF5 reads it inside
+        // H5Fopen, through a wild pointer (fuzz case hdf5-726 of seed 14; bad_normalization.h5 in
+        // an earlier run).
+        Case(what: "root group header continuation undefined", fixture: "bad_normalization.h5", patches: [(120, allOnes)],
+             arguments: ["inspect", "--json", "IN"]),
+        // The same in a layer's object header: HDF5 reads it when the object is opened.
+        Case(what: "object header continuation undefined", fixture: "adapter_lora.h5", patches: [(10624, allOnes)],
+             arguments: ["inspect", "--verify", "IN"]),
+        // A group B-tree whose child is an undefined address: H5B_find read it through a wild
+        // pointer when a link was looked up (fuzz case hdf5-649 of seed 13).
+        Case(what: "group B-tree child undefined", fixture: "scalar_weight.h5", patches: [(7168, allOnes)],
+             arguments: ["inspect", "--json", "IN"]),
     ]
 
     @Test(arguments: cases)
