@@ -16,8 +16,9 @@ struct FileBytes {
     /// `length` bytes at `offset`, or nil when they are not all in the file.
     func slice(_ offset: UInt64, _ length: Int) -> ArraySlice<UInt8>? {
         guard length >= 0, length <= Self.maxSlice, offset <= count, UInt64(length) <= count - offset else { return nil }
+        if length == 0 { return [] }
         let page = offset / Pages.size
-        if (offset + UInt64(length) - 1) / Pages.size == page || length == 0, let bytes = pages.page(page, from: input) {
+        if (offset + UInt64(length) - 1) / Pages.size == page, let bytes = pages.page(page, from: input) {
             let start = Int(offset - page * Pages.size)
             return bytes[start..<start + length]
         }
