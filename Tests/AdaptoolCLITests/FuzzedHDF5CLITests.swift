@@ -36,6 +36,13 @@ import Testing
         // fails to decode the message and H5Aiterate2 crashes in `merge` (fuzz seed 11, case 2665).
         Case(what: "attribute name length past its NUL", fixture: "checkpoint_float16.h5", patches: [(1418, [23])],
              arguments: ["merge", "IN", "ADAPTER", "-o", "OUT"]),
+        // An attribute dataspace message shorter than its rank's dimensions, and a float attribute
+        // type with normalisation 3: HDF5 fails to decode them, then H5Aiterate2 crashes (found by a
+        // byte sweep of the root group's attribute messages).
+        Case(what: "attribute dataspace shorter than its dimensions", fixture: "checkpoint_float16.h5", patches: [(1326, [8])],
+             arguments: ["merge", "IN", "ADAPTER", "-o", "OUT"]),
+        Case(what: "attribute float normalisation 3", fixture: "checkpoint_float16.h5", patches: [(1449, [0x30])],
+             arguments: ["merge", "IN", "ADAPTER", "-o", "OUT"]),
         // The root group's header continuation at an undefined address: HDF5 reads it inside
         // H5Fopen, through a wild pointer (fuzz case hdf5-726 of seed 14; bad_normalization.h5 in
         // an earlier run).

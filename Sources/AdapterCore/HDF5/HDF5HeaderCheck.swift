@@ -259,7 +259,7 @@ struct HDF5HeaderCheck {
         let name = message.dropFirst(nameStart).prefix(Int(nameSize))
         guard name.last == 0, !name.dropLast().contains(0) else { throw corrupt("attribute name length \(nameSize) does not match its name") }
         let elementSize = try datatypeSize(message, typeStart, end: typeStart + Int(typeSize), depth: 0)
-        guard let count = try elementCount(message, spaceStart) else { return nil }
+        guard let count = try elementCount(message, spaceStart, size: Int(spaceSize)) else { return nil }
         let (dataSize, overflow) = count.multipliedReportingOverflow(by: elementSize)
         guard !overflow, dataSize <= UInt64(message.count - dataStart) else {
             throw corrupt("attribute data (\(count) × \(elementSize) bytes) is larger than its message")
@@ -297,6 +297,13 @@ struct HDF5HeaderCheck {
         switch typeClass {
         case 0, 1, 4:  // fixed-point, floating-point, bitfield
             guard (1...16).contains(size) else { throw corrupt("attribute number of \(size) bytes") }
+            // Bit offset and precision; a float adds exponent and mantissa fields and a bias.
+            guard start + 8 + (typeClass == 1 ? 12 : 4) <= end else { throw corrupt("attribute datatype runs past its message") }
+            let bits = read(message, start + 1, 1) ?? 0
+            // HDF5 fails to decode a float with normalisation 3 or (version 3 on) bit 6 (VAX order) without bit 0.
+            guard typeClass != 1 || ((bits >> 4) & 0x03 != 3 && (version < 3 || bits & 0x41 != 0x40)) else {
+                throw corrupt("attribute floating-point type flags \(bits)")
+            }
         case 9:  // variable-length: (length, heap address, index) on disk, then the base type
             guard size == UInt64(4 + sizeOfOffsets + 4) else { throw corrupt("variable-length attribute of \(size) bytes") }
             let baseSize = try datatypeSize(message, start + 8, end: end, depth: depth + 1)
@@ -313,10 +320,14 @@ struct HDF5HeaderCheck {
         return size
     }
 
-    /// Elements in the dataspace message at `start` (nil for forms this check does not know).
-    private func elementCount(_ message: ArraySlice<UInt8>, _ start: Int) throws(HDF5Error) -> UInt64? {
-        guard let version = read(message, start, 1), let rank = read(message, start + 1, 1) else { throw corrupt("dataspace") }
+    /// Elements in the dataspace message of `size` bytes at `start` (nil for forms this check does not know).
+    private func elementCount(_ message: ArraySlice<UInt8>, _ start: Int, size: Int) throws(HDF5Error) -> UInt64? {
+        guard let version = read(message, start, 1), let rank = read(message, start + 1, 1),
+              let flags = read(message, start + 2, 1) else { throw corrupt("dataspace") }
         guard version == 1 || version == 2, rank <= 32 else { throw corrupt("attribute dataspace version \(version) rank \(rank)") }
+        // HDF5 decodes the dimensions (and maximum dimensions, flag 0x01) past a message too short for them.
+        let dimensionBytes = Int(rank) * sizeOfLengths * (flags & 0x01 != 0 ? 2 : 1)
+        guard (version == 1 ? 8 : 4) + dimensionBytes <= size else { throw corrupt("attribute dataspace runs past its \(size) bytes") }
         if version == 2 {
             guard let kind = read(message, start + 3, 1), kind <= 2 else { throw corrupt("attribute dataspace type") }
             if kind == 2 { return 0 }  // null dataspace
