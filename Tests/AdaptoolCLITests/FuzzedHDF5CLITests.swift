@@ -7,7 +7,8 @@ import Testing
 /// overwritten, run through the command that crashed, and must now end in one error line.
 @Suite struct FuzzedHDF5CLITests {
     /// One damaged input: `fixture` with `bytes` written at each offset, run as `arguments`
-    /// (`IN` is the damaged file, `OUT` an output path that must not appear, `ADAPTER` a valid adapter).
+    /// (`IN` is the damaged file, `OUT` an output path that must not appear, `ADAPTER` and `BASE` a
+    /// valid adapter and checkpoint).
     struct Case: CustomTestStringConvertible, Sendable {
         let what: String
         let fixture: String
@@ -55,6 +56,10 @@ import Testing
         // pointer when a link was looked up (fuzz case hdf5-649 of seed 13).
         Case(what: "group B-tree child undefined", fixture: "scalar_weight.h5", patches: [(7168, allOnes)],
              arguments: ["inspect", "--json", "IN"]),
+        // The same in an adapter's root group, which `merge` asked for "layers" before reading any
+        // attribute (found by hand after the case above).
+        Case(what: "root group B-tree child undefined", fixture: "adapter_lora.h5", patches: [(168, allOnes)],
+             arguments: ["merge", "BASE", "IN", "-o", "OUT"]),
     ]
 
     @Test(arguments: cases)
@@ -65,7 +70,8 @@ import Testing
         let input = dir.file("in.h5"), output = dir.file("out.safetensors")
         try Data(bytes).write(to: URL(fileURLWithPath: input))
         let adapter = FixtureExpectations.path("adapter_lora.h5")
-        let arguments = damaged.arguments.map { ["IN": input, "OUT": output, "ADAPTER": adapter][$0] ?? $0 }
+        let base = FixtureExpectations.path("checkpoint.h5")
+        let arguments = damaged.arguments.map { ["IN": input, "OUT": output, "ADAPTER": adapter, "BASE": base][$0] ?? $0 }
         let result = try InputTest.adaptool(arguments)
         InputTest.expectOneErrorLine(result, naming: input, containing: "corrupt file")
         #expect(try InputTest.leftovers(in: dir.path).isEmpty)

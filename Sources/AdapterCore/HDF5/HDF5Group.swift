@@ -46,9 +46,11 @@ package final class HDF5Group: HDF5AttributeHolder {
         return names.list
     }
 
-    /// Whether a link called `name` exists in this group.
+    /// Whether a link called `name` exists in this group. False in a group that fails the header
+    /// pre-check (HDF5 would look the name up in its damaged B-tree): the next checked access
+    /// (its attributes, its links) reports why.
     package func contains(_ name: String) -> Bool {
-        guard isValidLinkName(name) else { return false }
+        guard isValidLinkName(name), (try? checkHeader()) != nil else { return false }
         return H5Lexists(handle.id, name, adaptool_H5P_DEFAULT()) > 0
     }
 
