@@ -24,10 +24,21 @@ package final class HDF5File {
 
     /// Runs the header pre-check (``HDF5HeaderCheck``) on one object of this file, once.
     func checkHeader(of objectID: hid_t) throws(HDF5Error) {
-        let check: HDF5HeaderCheck
-        if let checker { check = checker } else { check = try HDF5HeaderCheck(file: self) }
+        checkedObjects.insert(try headerCheck().checkHeader(of: objectID, skipping: checkedObjects))
+    }
+
+    /// Checks that the object header at `address` (of an object about to be opened) and its
+    /// continuation chunks lie inside the file: HDF5 loads them when the object is opened.
+    func checkChunks(header address: haddr_t) throws(HDF5Error) {
+        guard !checkedObjects.contains(address) else { return }
+        try headerCheck().checkChunks(header: UInt64(address))
+    }
+
+    private func headerCheck() throws(HDF5Error) -> HDF5HeaderCheck {
+        if let checker { return checker }
+        let check = try HDF5HeaderCheck(file: self)
         checker = check
-        checkedObjects.insert(try check.checkHeader(of: objectID, skipping: checkedObjects))
+        return check
     }
 
     /// Opens an existing file read-only. Files are never opened for writing once written.
@@ -38,6 +49,7 @@ package final class HDF5File {
     package static func openReadOnly(_ path: String) throws(HDF5Error) -> HDF5File {
         let input: InputFile
         do { input = try InputFile(path: path, expected: "an HDF5 file") } catch { throw HDF5Error(error) }
+        try HDF5HeaderCheck.checkRootGroup(of: input, path: path)
         HDF5Library.ensureInitialized()
         let fapl = try HDF5Call.checkID(H5Pcreate(adaptool_H5P_FILE_ACCESS()), "creating file access list")
         defer { H5Pclose(fapl) }

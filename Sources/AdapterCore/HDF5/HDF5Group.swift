@@ -46,18 +46,17 @@ package final class HDF5Group: HDF5AttributeHolder {
         return names.list
     }
 
-    /// Whether a link called `name` exists in this group.
+    /// Whether a link called `name` exists in this group. False in a group that fails the header
+    /// pre-check (HDF5 would look the name up in its damaged B-tree): the next checked access
+    /// (its attributes, its links) reports why.
     package func contains(_ name: String) -> Bool {
-        guard isValidLinkName(name) else { return false }
+        guard isValidLinkName(name), (try? checkHeader()) != nil else { return false }
         return H5Lexists(handle.id, name, adaptool_H5P_DEFAULT()) > 0
     }
 
     /// The kind of link `name` is.
     package func linkKind(of name: String) throws(HDF5Error) -> HDF5LinkKind {
-        var info = H5L_info_t()
-        try HDF5Call.check(H5Lget_info(handle.id, name, &info, adaptool_H5P_DEFAULT()),
-                           "reading link \(childPath(name)) in \"\(file.path)\"")
-        switch info.type {
+        switch try linkInfo(name).type {
         case H5L_TYPE_HARD: return .hard
         case H5L_TYPE_SOFT: return .soft
         case H5L_TYPE_EXTERNAL: return .external
@@ -65,9 +64,18 @@ package final class HDF5Group: HDF5AttributeHolder {
         }
     }
 
+    private func linkInfo(_ name: String) throws(HDF5Error) -> H5L_info_t {
+        var info = H5L_info_t()
+        try HDF5Call.check(H5Lget_info(handle.id, name, &info, adaptool_H5P_DEFAULT()),
+                           "reading link \(childPath(name)) in \"\(file.path)\"")
+        return info
+    }
+
     /// The kind of object the hard link `name` points at; throws for any other link kind.
     package func objectKind(of name: String) throws(HDF5Error) -> HDF5ObjectKind {
         try requireHardLink(name)
+        // Opening the object loads its header: check its chunks first (inputs only).
+        if file.isReadOnly { try file.checkChunks(header: try linkInfo(name).u.address) }
         let id = H5Oopen(handle.id, name, adaptool_H5P_DEFAULT())
         if id < 0 { throw HDF5Error.opening(childPath(name), in: file.path, detail: HDF5Call.takeErrorStack()) }
         defer { H5Oclose(id) }
@@ -134,6 +142,7 @@ package final class HDF5Group: HDF5AttributeHolder {
         guard isValidLinkName(name) else {
             throw HDF5Error(operation: "\(childPath(name)) in \"\(file.path)\"", detail: "not a valid link name")
         }
+        try checkHeader()
         guard H5Lexists(handle.id, name, adaptool_H5P_DEFAULT()) > 0 else {
             _ = HDF5Call.takeErrorStack()
             throw HDF5Error(operation: "\(childPath(name)) in \"\(file.path)\"", detail: "missing")

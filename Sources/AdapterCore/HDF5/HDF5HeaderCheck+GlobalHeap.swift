@@ -43,11 +43,13 @@ extension HDF5HeaderCheck {
             guard let objectIndex = bytes.unsigned(cursor, 2), let objectSize = bytes.unsigned(cursor + 8, sizeOfLengths) else {
                 throw corrupt("global heap object")
             }
+            // A size read from the file is bounded by the collection's (at most 2^30) before any sum.
+            guard objectSize <= size else { throw corrupt("global heap object \(objectIndex) runs past its collection") }
             // The free-space object (index 0) counts its own header; HDF5 loops for ever on a size
             // that does not move past it, so every object must advance the walk.
             let next = objectIndex == 0 ? cursor + objectSize : cursor + objectHeader + ((objectSize + 7) & ~7)
             guard objectIndex != 0 || objectSize >= objectHeader else { throw corrupt("global heap free space of \(objectSize) bytes") }
-            guard objectSize <= size, next <= end else { throw corrupt("global heap object \(objectIndex) runs past its collection") }
+            guard next <= end else { throw corrupt("global heap object \(objectIndex) runs past its collection") }
             sizes[objectIndex] = objectSize
             cursor = next
         }

@@ -19,6 +19,9 @@ struct HDF5HeaderCheck {
     let sizeOfOffsets: Int
     let sizeOfLengths: Int
     let base: UInt64
+    /// The file's "K" values of symbol-table groups: a group B-tree node holds at most 2 × tree
+    /// children, a symbol table node at most 2 × leaf entries.
+    private(set) var groupNodeK: (tree: Int, leaf: Int)
     private let context: String
     /// Global heap collections already parsed, so each is walked once per file (see
     /// ``heapObjectSize(collection:index:)``).
@@ -26,22 +29,38 @@ struct HDF5HeaderCheck {
 
     /// Prepares to check objects of `file` (reads its offset sizes and user-block size).
     init(file: HDF5File) throws(HDF5Error) {
-        context = "checking \"\(file.path)\""
+        let context = "checking \"\(file.path)\""
         let fcpl = try HDF5Call.checkID(H5Fget_create_plist(file.handle.id), context)
         defer { H5Pclose(fcpl) }
         var offsets = 0, lengths = 0
         var userBlock: hsize_t = 0
+        var groupTreeK: UInt32 = 0, groupLeafK: UInt32 = 0
         try HDF5Call.check(H5Pget_sizes(fcpl, &offsets, &lengths), context)
         try HDF5Call.check(H5Pget_userblock(fcpl, &userBlock), context)
+        try HDF5Call.check(H5Pget_sym_k(fcpl, &groupTreeK, &groupLeafK), context)
         guard [2, 4, 8].contains(offsets), [2, 4, 8].contains(lengths) else {
             throw HDF5Error(operation: context, detail: "offset size \(offsets) / length size \(lengths) is not supported")
         }
         guard let input = file.input else { throw HDF5Error(operation: context, detail: "the file was not opened for reading") }
-        let bytes = FileBytes(input)
+        self.init(bytes: FileBytes(input), sizeOfOffsets: offsets, sizeOfLengths: lengths, base: UInt64(userBlock), path: file.path)
+        groupNodeK = (tree: Int(groupTreeK), leaf: Int(groupLeafK))
+    }
+
+    /// Prepares to check objects of a file whose sizes are known (read from its superblock).
+    init(bytes: FileBytes, sizeOfOffsets: Int, sizeOfLengths: Int, base: UInt64, path: String) {
+        context = "checking \"\(path)\""
         self.bytes = bytes
-        sizeOfOffsets = offsets
-        sizeOfLengths = lengths
-        base = UInt64(userBlock)
+        self.sizeOfOffsets = sizeOfOffsets
+        self.sizeOfLengths = sizeOfLengths
+        self.base = base
+        groupNodeK = (tree: 16, leaf: 4)  // HDF5's defaults
+    }
+
+    /// Checks that the object header at `header` (an address in the file) and its continuation
+    /// chunks lie inside the file, before HDF5 loads it: HDF5 1.10.8 reads a chunk at an undefined
+    /// address through a wild pointer.
+    func checkChunks(header: UInt64) throws(HDF5Error) {
+        _ = try messages(header: header)
     }
 
     /// Checks the link messages and attribute messages (with their heap references) of the object
@@ -63,6 +82,8 @@ struct HDF5HeaderCheck {
                 try checkLinkInfo(message.data)
             case Self.attributeInfoMessage:
                 try checkDenseAttributes(message.data)
+            case Self.symbolTableMessage:
+                try checkSymbolTable(message.data)
             default:
                 break
             }
@@ -73,6 +94,7 @@ struct HDF5HeaderCheck {
     private static let linkInfoMessage: UInt64 = 0x02
     private static let attributeInfoMessage: UInt64 = 0x15
     private static let linkMessage: UInt64 = 0x06
+    private static let symbolTableMessage: UInt64 = 0x11
 
     /// A link info message (dense link storage): its fractal heap and B-tree addresses must be
     /// undefined or point at structures with the right signatures (HDF5 1.10 read out of bounds on a
@@ -172,7 +194,10 @@ struct HDF5HeaderCheck {
         var index = 0, messages = 0
         while index < chunks.count {
             guard index < Self.maxChunks else { throw corrupt("too many object header chunks") }
-            var (cursor, end) = (chunks[index].start, chunks[index].start &+ chunks[index].length)
+            // Both numbers come from the file: a sum past 2^64 is a chunk out of the file, not a trap.
+            let (chunkEnd, wrapped) = chunks[index].start.addingReportingOverflow(chunks[index].length)
+            guard !wrapped, chunkEnd <= bytes.count else { throw corrupt("object header chunk out of the file") }
+            var (cursor, end) = (chunks[index].start, chunkEnd)
             if version2 && index > 0 {
                 // A v2 continuation chunk is "OCHK", messages, then a 4-byte checksum.
                 guard chunks[index].length >= 8, bytes.slice(cursor, 4).map({ Array($0) == Array("OCHK".utf8) }) == true else {
@@ -216,17 +241,25 @@ struct HDF5HeaderCheck {
             throw corrupt("attribute message too short")
         }
         guard [1, 2, 3].contains(version) else { throw corrupt("attribute message version \(version)") }
+        // Version 1 has a reserved byte here; later versions allow only the two "shared" flags
+        // (HDF5 fails to decode any other, and a failed decode crashes H5Aiterate2).
+        let sharedFlags = version == 1 ? 0 : flags
+        guard sharedFlags & ~0x03 == 0 else { throw corrupt("attribute message flags \(flags)") }
         // Shared datatypes or dataspaces live elsewhere: leave them to HDF5.
-        if flags & 0x03 != 0 { return nil }
+        if sharedFlags != 0 { return nil }
         func padded(_ size: UInt64) -> Int { Int(version == 1 ? (size + 7) & ~7 : size) }
         let nameStart = version == 3 ? 9 : 8
         let typeStart = nameStart + padded(nameSize)
         let spaceStart = typeStart + padded(typeSize)
         let dataStart = spaceStart + padded(spaceSize)
-        guard nameSize >= 1, typeSize >= 8, spaceSize >= 4, dataStart <= message.count,
-              read(message, nameStart + Int(nameSize) - 1, 1) == 0 else { throw corrupt("attribute message sizes are inconsistent") }
+        guard nameSize >= 1, typeSize >= 8, spaceSize >= 4, dataStart <= message.count else {
+            throw corrupt("attribute message sizes are inconsistent")
+        }
+        // HDF5 1.10.8 requires the stored name length to be the string's length plus its NUL.
+        let name = message.dropFirst(nameStart).prefix(Int(nameSize))
+        guard name.last == 0, !name.dropLast().contains(0) else { throw corrupt("attribute name length \(nameSize) does not match its name") }
         let elementSize = try datatypeSize(message, typeStart, end: typeStart + Int(typeSize), depth: 0)
-        guard let count = try elementCount(message, spaceStart) else { return nil }
+        guard let count = try elementCount(message, spaceStart, size: Int(spaceSize)) else { return nil }
         let (dataSize, overflow) = count.multipliedReportingOverflow(by: elementSize)
         guard !overflow, dataSize <= UInt64(message.count - dataStart) else {
             throw corrupt("attribute data (\(count) × \(elementSize) bytes) is larger than its message")
@@ -260,10 +293,17 @@ struct HDF5HeaderCheck {
         guard depth < 8, end <= message.count, start + 8 <= end, let classAndVersion = read(message, start, 1),
               let size = read(message, start + 4, 4) else { throw corrupt("attribute datatype") }
         let typeClass = classAndVersion & 0x0F, version = classAndVersion >> 4
-        guard (1...4).contains(version), typeClass <= 10 else { throw corrupt("attribute datatype class \(typeClass) version \(version)") }
+        guard (1...HDF5Library.newestDatatypeVersion).contains(version), typeClass <= 10 else { throw corrupt("attribute datatype class \(typeClass) version \(version)") }
         switch typeClass {
         case 0, 1, 4:  // fixed-point, floating-point, bitfield
             guard (1...16).contains(size) else { throw corrupt("attribute number of \(size) bytes") }
+            // Bit offset and precision; a float adds exponent and mantissa fields and a bias.
+            guard start + 8 + (typeClass == 1 ? 12 : 4) <= end else { throw corrupt("attribute datatype runs past its message") }
+            let bits = read(message, start + 1, 1) ?? 0
+            // HDF5 fails to decode a float with normalisation 3 or (version 3 on) bit 6 (VAX order) without bit 0.
+            guard typeClass != 1 || ((bits >> 4) & 0x03 != 3 && (version < 3 || bits & 0x41 != 0x40)) else {
+                throw corrupt("attribute floating-point type flags \(bits)")
+            }
         case 9:  // variable-length: (length, heap address, index) on disk, then the base type
             guard size == UInt64(4 + sizeOfOffsets + 4) else { throw corrupt("variable-length attribute of \(size) bytes") }
             let baseSize = try datatypeSize(message, start + 8, end: end, depth: depth + 1)
@@ -280,10 +320,14 @@ struct HDF5HeaderCheck {
         return size
     }
 
-    /// Elements in the dataspace message at `start` (nil for forms this check does not know).
-    private func elementCount(_ message: ArraySlice<UInt8>, _ start: Int) throws(HDF5Error) -> UInt64? {
-        guard let version = read(message, start, 1), let rank = read(message, start + 1, 1) else { throw corrupt("dataspace") }
+    /// Elements in the dataspace message of `size` bytes at `start` (nil for forms this check does not know).
+    private func elementCount(_ message: ArraySlice<UInt8>, _ start: Int, size: Int) throws(HDF5Error) -> UInt64? {
+        guard let version = read(message, start, 1), let rank = read(message, start + 1, 1),
+              let flags = read(message, start + 2, 1) else { throw corrupt("dataspace") }
         guard version == 1 || version == 2, rank <= 32 else { throw corrupt("attribute dataspace version \(version) rank \(rank)") }
+        // HDF5 decodes the dimensions (and maximum dimensions, flag 0x01) past a message too short for them.
+        let dimensionBytes = Int(rank) * sizeOfLengths * (flags & 0x01 != 0 ? 2 : 1)
+        guard (version == 1 ? 8 : 4) + dimensionBytes <= size else { throw corrupt("attribute dataspace runs past its \(size) bytes") }
         if version == 2 {
             guard let kind = read(message, start + 3, 1), kind <= 2 else { throw corrupt("attribute dataspace type") }
             if kind == 2 { return 0 }  // null dataspace
@@ -304,26 +348,5 @@ struct HDF5HeaderCheck {
         var value: UInt64 = 0
         for byte in (0..<width).reversed() { value = value << 8 | UInt64(data[data.startIndex + offset + byte]) }
         return value
-    }
-}
-
-/// A file's bytes, read on demand with `pread` (never mapped whole: files can be large).
-struct FileBytes {
-    private let input: InputFile
-    /// The file's size when it was opened.
-    var count: UInt64 { UInt64(input.size) }
-
-    init(_ input: InputFile) { self.input = input }
-
-    /// `length` bytes at `offset`, or nil when they are not all in the file.
-    func slice(_ offset: UInt64, _ length: Int) -> ArraySlice<UInt8>? {
-        guard length >= 0, length <= 1 << 20, offset <= count, UInt64(length) <= count - offset else { return nil }
-        return (try? input.bytes(at: Int(offset), count: length))?[...]
-    }
-
-    /// A little-endian unsigned integer of `width` bytes at `offset`.
-    func unsigned(_ offset: UInt64, _ width: Int) -> UInt64? {
-        guard let data = slice(offset, width) else { return nil }
-        return data.reversed().reduce(0) { $0 << 8 | UInt64($1) }
     }
 }

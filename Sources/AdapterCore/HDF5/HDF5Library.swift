@@ -19,6 +19,15 @@ enum HDF5Library {
         H5Eset_auto2(adaptool_H5E_DEFAULT(), nil, nil)
     }
 
+    /// The newest datatype message version the linked HDF5 decodes: 3 in 1.10, 4 from 1.12 on.
+    /// A newer one fails to decode, and a failed attribute decode crashes `H5Aiterate2` in 1.10.8,
+    /// so ``HDF5HeaderCheck`` refuses it first.
+    static let newestDatatypeVersion: UInt64 = {
+        var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
+        guard H5get_libversion(&major, &minor, &release) >= 0 else { return 3 }
+        return (major, minor) >= (1, 12) ? 4 : 3
+    }()
+
     private static let setUp: Bool = {
         // No clean-up at exit: a file whose close failed (disk full) stays half-open inside HDF5,
         // and its exit-time clean-up would close it again and crash (H5F__close_cb). Every file
