@@ -31,6 +31,9 @@ import tempfile
 import time
 import traceback
 
+# Cases are generated in parallel workers, each in its own folder: HDF5's advisory file locks
+# only get in the way there (h5py raised BlockingIOError once at --jobs 2).
+os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import case as casekit  # noqa: E402
 import verify  # noqa: E402
