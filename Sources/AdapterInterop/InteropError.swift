@@ -20,6 +20,8 @@ public enum InteropError: Error, CustomStringConvertible, Equatable, Sendable {
     case badConfig(path: String, field: String, problem: String)
     /// The source is neither a safetensors file nor a PEFT folder.
     case unknownSource(path: String, problem: String)
+    /// A PEFT adapter does not record its base, and none was given to check it against.
+    case missingBase(path: String)
     /// The HDF5 side (reading the base, writing the output) failed.
     case format(FormatError)
 
@@ -42,6 +44,8 @@ public enum InteropError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): \"\(field)\" \(problem)"
         case .unknownSource(let path, let problem):
             return "\(path): \(problem)"
+        case .missingBase(let path):
+            return "\(path): a PEFT adapter does not say which base it belongs to; its base (the checkpoint .h5 or the base state dict .safetensors) is needed so its fingerprint is recorded and every shape is checked"
         case .format(let error):
             return error.description
         }

@@ -23,7 +23,7 @@ public enum MergeError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case .fingerprintMismatch(let adapter, let expected, let base):
-            return "\(adapter): trained on the base with fingerprint \(expected), but the base given has fingerprint \(base); pass --ignore-fingerprint if you are sure (every shape must still fit)"
+            return "\(adapter): trained on the base with fingerprint \(expected), but the base given has fingerprint \(base)"
         case .missingLayer(let adapter, let layer, let baseLayers):
             return "\(adapter): adapts layer \"\(layer)\", which the base does not have (base layers: \(baseLayers.joined(separator: ", ")))"
         case .shapeMismatch(let adapter, let layer, let problem):

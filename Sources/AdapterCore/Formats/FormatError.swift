@@ -13,7 +13,7 @@ public enum FormatError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidAttribute(path: String, object: String, name: String, problem: String)
     /// A layer's datasets are missing or inconsistent.
     case invalidLayer(path: String, layer: String, problem: String)
-    /// The output exists and replacing it was not allowed (the CLI adds "pass --force").
+    /// The output exists and replacing it was not allowed (the CLI adds the flag that allows it).
     case outputExists(path: String)
     /// The output path is a folder, which is never replaced, with or without `--force`.
     case outputIsFolder(path: String)

@@ -103,7 +103,7 @@ public enum PEFTImport {
             return base.fingerprint
         }
         guard let stored, stored.count == 64, stored.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
-            throw .unknownSource(path: file.path, problem: "a PEFT adapter does not say which base it belongs to; pass --base BASE (the checkpoint .h5 or the base state dict .safetensors) so its fingerprint is recorded and every shape is checked")
+            throw .missingBase(path: file.path)
         }
         notes.append("note: no --base given; recorded base_fingerprint \(stored.prefix(12))… from adaptool's metadata in \(file.path) (shapes not checked against a base)")
         return stored

@@ -20,7 +20,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case .missingFolder(let path):
-            return "\(path): no such folder; expected a CIFAR-10 binary folder (data_batch_*.bin, test_batch*.bin); pass --data DIR or set CIFAR10_DIR"
+            return "\(path): no such folder; expected a CIFAR-10 binary folder (data_batch_*.bin, test_batch*.bin)"
         case .noFiles(let directory, let pattern):
             return "\(directory): no file named \(pattern); expected the CIFAR-10 binary layout (data_batch_1.bin … data_batch_5.bin, test_batch.bin)"
         case .badFileSize(let path, let size):

@@ -49,6 +49,9 @@ enum Console {
         let text = String(describing: error)
         switch error {
         case FormatError.outputExists, InteropError.format(.outputExists): return text + "; pass --force to replace it"
+        case MergeError.fingerprintMismatch: return text + "; pass --ignore-fingerprint if you are sure (every shape must still fit)"
+        case TrainingError.missingFolder: return text + "; pass --data DIR or set CIFAR10_DIR"
+        case InteropError.missingBase: return text + "; pass --base BASE"
         default: return text
         }
     }
