@@ -23,9 +23,11 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]),
 
         // The library, one job per module; dependencies point one way.
+        // LinearAlgebra is the only importer of CBLAS: Matrix, gemm, SVD.
+        .target(name: "LinearAlgebra", dependencies: ["CBLAS"]),
         .target(
             name: "AdapterCore",
-            dependencies: ["CHDF5", "CBLAS", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["CHDF5", "LinearAlgebra", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AdapterMath", dependencies: ["AdapterCore"]),
         .target(name: "AdapterTraining", dependencies: ["AdapterCore", "AdapterMath"]),
         .target(name: "AdapterInterop", dependencies: ["AdapterCore"]),
