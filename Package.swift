@@ -23,11 +23,13 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]),
 
         // The library, one job per module; dependencies point one way.
-        // LinearAlgebra is the only importer of CBLAS: Matrix, gemm, SVD.
+        // HDF5Support is the only importer of CHDF5 (file, group, dataset, attribute, header
+        // pre-check, reading inputs); LinearAlgebra the only importer of CBLAS (Matrix, gemm, SVD).
+        .target(name: "HDF5Support", dependencies: ["CHDF5"]),
         .target(name: "LinearAlgebra", dependencies: ["CBLAS"]),
         .target(
             name: "AdapterCore",
-            dependencies: ["CHDF5", "LinearAlgebra", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["HDF5Support", "LinearAlgebra", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AdapterMath", dependencies: ["AdapterCore"]),
         .target(name: "AdapterTraining", dependencies: ["AdapterCore", "AdapterMath"]),
         .target(name: "AdapterInterop", dependencies: ["AdapterCore"]),

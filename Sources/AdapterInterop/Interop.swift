@@ -59,7 +59,7 @@ public enum Interop {
     @discardableResult
     public static func export(_ source: String, to destination: String, dtype: SafetensorsDType = .f32,
                               options: WriteOptions = WriteOptions()) throws(InteropError) -> ExportKind {
-        try InteropError.wrapping { () throws(FormatError) in try InputFile.requireRegularFile(source, expected: "an HDF5 file") }
+        try InteropError.wrapping { () throws(InputFileError) in try InputFile.requireRegularFile(source, expected: "an HDF5 file") }
         if !BaseReference.isHDF5(source) {
             throw .unknownSource(path: source, problem: "is not an HDF5 file; export takes an adaptool checkpoint or adapter (.h5), and adaptool import reads safetensors and PEFT folders")
         }

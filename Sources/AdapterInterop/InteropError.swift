@@ -57,4 +57,10 @@ extension InteropError {
     static func wrapping<T>(_ body: () throws(FormatError) -> T) throws(InteropError) -> T {
         do { return try body() } catch { throw .format(error) }
     }
+
+    /// Runs `body`, turning an input that cannot be read into ``InteropError/format(_:)``
+    /// (as ``FormatError/io(path:problem:)``).
+    static func wrapping<T>(_ body: () throws(InputFileError) -> T) throws(InteropError) -> T {
+        do { return try body() } catch { throw .format(FormatError(error)) }
+    }
 }

@@ -55,7 +55,7 @@ public struct PEFTFolder: Sendable, Equatable {
 
     /// Reads and validates the config.
     public func config() throws(InteropError) -> PEFTConfig {
-        let data = try InteropError.wrapping { () throws(FormatError) in
+        let data = try InteropError.wrapping { () throws(InputFileError) in
             try InputFile.contents(of: configPath, expected: "a JSON file", limit: Self.maximumConfigBytes)
         }
         return try PEFTConfig(json: data, path: configPath)

@@ -17,11 +17,11 @@ public final class SafetensorsFile {
     /// Opens and validates `path`.
     public init(path: String) throws(InteropError) {
         self.path = path
-        let input = try InteropError.wrapping { () throws(FormatError) in try InputFile(path: path, expected: "a safetensors file") }
+        let input = try InteropError.wrapping { () throws(InputFileError) in try InputFile(path: path, expected: "a safetensors file") }
         self.input = input
         let size = input.size
         guard size >= 8 else { throw .malformedSafetensors(path: path, problem: "the file is \(size) bytes, too short for the 8-byte header length") }
-        let lengthBytes = try InteropError.wrapping { () throws(FormatError) in try input.bytes(at: 0, count: 8) }
+        let lengthBytes = try InteropError.wrapping { () throws(InputFileError) in try input.bytes(at: 0, count: 8) }
         let headerLength = lengthBytes.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         guard headerLength <= UInt64(SafetensorsHeader.maximumSize) else {
             throw .malformedSafetensors(path: path, problem: "the header length is \(headerLength) bytes, above the \(SafetensorsHeader.maximumSize)-byte limit")
@@ -30,7 +30,7 @@ public final class SafetensorsFile {
             throw .malformedSafetensors(path: path, problem: "the header length is \(headerLength) bytes but the file has only \(size - 8) after it")
         }
         dataStart = 8 + Int(headerLength)
-        let headerBytes = try InteropError.wrapping { () throws(FormatError) in try input.bytes(at: 8, count: Int(headerLength)) }
+        let headerBytes = try InteropError.wrapping { () throws(InputFileError) in try input.bytes(at: 8, count: Int(headerLength)) }
         header = try SafetensorsHeader(headerBytes: headerBytes[...], bufferSize: size - dataStart, path: path)
         indexByName = Dictionary(uniqueKeysWithValues: header.tensors.enumerated().map { ($1.name, $0) })
     }
@@ -79,7 +79,7 @@ public final class SafetensorsFile {
             return (values, nonFinite)
         }
         #endif
-        let raw = try InteropError.wrapping { () throws(FormatError) in
+        let raw = try InteropError.wrapping { () throws(InputFileError) in
             try input.bytes(at: dataStart + info.byteRange.lowerBound, count: info.byteRange.count)
         }
         guard let values = raw.withUnsafeBytes({ Self.widen($0, count: count, dtype: info.dtype, nonFinite: &nonFinite) }) else {
@@ -96,7 +96,7 @@ public final class SafetensorsFile {
 
     /// Reads float32 data straight into the result (no intermediate copy).
     private func readDirectly(_ info: SafetensorsTensorInfo, count: Int) throws(InteropError) -> [Float] {
-        try InteropError.wrapping { () throws(FormatError) in try input.array(of: Float.self, count: count, at: dataStart + info.byteRange.lowerBound) }
+        try InteropError.wrapping { () throws(InputFileError) in try input.array(of: Float.self, count: count, at: dataStart + info.byteRange.lowerBound) }
     }
 
     /// Converts the little-endian `bytes` of a tensor to float32 (nil for a type adaptool does not

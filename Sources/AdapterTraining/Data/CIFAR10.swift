@@ -131,10 +131,10 @@ public enum CIFAR10 {
 
     /// Reads whole records of `file` into the start of `chunk`.
     private static func read(_ file: InputFile, records: Range<Int>, into chunk: inout [UInt8]) throws(TrainingError) {
-        var failure: FormatError?
+        var failure: InputFileError?
         chunk.withUnsafeMutableBytes { buffer in
             let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(records.count * recordBytes)])
-            do throws(FormatError) { try file.read(into: target, at: records.lowerBound * recordBytes) } catch { failure = error }
+            do throws(InputFileError) { try file.read(into: target, at: records.lowerBound * recordBytes) } catch { failure = error }
         }
         if let failure { throw .io(path: file.path, problem: failure.problem) }
     }

@@ -14,8 +14,8 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
     }
 
     /// A file-system failure found before HDF5 was asked (same line: `path: problem`).
-    package init(_ error: FormatError) {
-        if case .io(let path, let problem) = error { self.init(operation: path, detail: problem) } else { self.init(operation: error.description, detail: "") }
+    package init(_ error: InputFileError) {
+        self.init(operation: error.path, detail: error.problem)
     }
 
     /// `operation: detail`, suitable for a single error line.
