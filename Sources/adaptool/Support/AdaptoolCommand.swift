@@ -17,7 +17,7 @@ extension AdaptoolCommand {
     static var failureExitCode: Int32 { 1 }
 
     func run() throws {
-        TemporaryFiles.removeOnInterrupt()
+        InterruptHandler.install()
         // A file-size limit (ulimit -f) would kill the process with SIGXFSZ mid-write; ignored,
         // the write fails with EFBIG instead and is reported like a full disk.
         signal(SIGXFSZ, SIG_IGN)
