@@ -44,6 +44,7 @@ let package = Package(
 
         // Helpers shared by the test targets (temporary folders, seeded data, running the CLI).
         .target(name: "AdapterTestSupport", dependencies: ["AdapterCore"], path: "Tests/AdapterTestSupport"),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "AdapterTestSupport"]),
         .testTarget(name: "AdapterCoreTests", dependencies: ["AdapterCore", "AdapterTestSupport"]),
         .testTarget(name: "AdapterMathTests", dependencies: ["AdapterMath", "AdapterTestSupport"]),
         .testTarget(name: "AdapterTrainingTests", dependencies: ["AdapterTraining", "AdapterTestSupport"]),

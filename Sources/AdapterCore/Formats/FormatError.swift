@@ -58,11 +58,6 @@ extension FormatError {
         self = .io(path: error.path, problem: error.problem)
     }
 
-    /// Runs `body`, turning an ``InputFileError`` into ``FormatError/io(path:problem:)``.
-    package static func wrapping<T>(_ body: () throws(InputFileError) -> T) throws(FormatError) -> T {
-        do { return try body() } catch { throw FormatError(error) }
-    }
-
     /// Runs `body`, turning any ``HDF5Error`` into ``FormatError/hdf5(_:)``.
     static func wrapping<T>(_ body: () throws(HDF5Error) -> T) throws(FormatError) -> T {
         do { return try body() } catch { throw .hdf5(error) }

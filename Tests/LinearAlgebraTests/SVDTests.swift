@@ -1,4 +1,4 @@
-import AdapterCore
+import LinearAlgebra
 import AdapterTestSupport
 import Testing
 
