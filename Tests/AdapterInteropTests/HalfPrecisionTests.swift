@@ -1,3 +1,4 @@
+import AdapterCore
 import Foundation
 import Testing
 import AdapterTestSupport

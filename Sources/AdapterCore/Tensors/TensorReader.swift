@@ -1,0 +1,19 @@
+/// Read access to the named tensors of a file or folder (safetensors, single or sharded), without
+/// decoding what is not asked for: the header is read once, each tensor's bytes only on request.
+public protocol TensorReader<Failure> {
+    /// What reading can throw.
+    associatedtype Failure: Error
+
+    /// Every tensor, in stored order.
+    var tensors: [TensorInfo] { get }
+
+    /// The tensor called `name`, if present (a dictionary lookup).
+    func info(named name: String) -> TensorInfo?
+
+    /// The tensor's bytes exactly as stored (little-endian), `info.byteCount` of them.
+    func rawBytes(of name: String) throws(Failure) -> [UInt8]
+
+    /// The tensor's values widened to float64 (exact for every floating dtype), row-major;
+    /// an integer or bool tensor is an error.
+    func float64Values(of name: String) throws(Failure) -> [Double]
+}
