@@ -18,6 +18,10 @@ public enum InteropError: Error, CustomStringConvertible, Equatable, Sendable {
     /// adapter_config.json is missing, not JSON, or has an unusable field (or, on export, a field
     /// would get a value the file cannot hold).
     case badConfig(path: String, field: String, problem: String)
+    /// A sharded model's `model.safetensors.index.json` is unusable: not JSON, no `weight_map`, a
+    /// shard name that is not a plain file in the folder, a missing shard, or a weight map that
+    /// disagrees with what the shards hold.
+    case badIndex(path: String, problem: String)
     /// The source is neither a safetensors file nor a PEFT folder.
     case unknownSource(path: String, problem: String)
     /// A PEFT adapter does not record its base, and none was given to check it against.
@@ -42,6 +46,8 @@ public enum InteropError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): tensor \"\(tensor)\" holds \(count) of \(total) values that are NaN or infinite (as float32); adaptool files hold finite values only"
         case .badConfig(let path, let field, let problem):
             return "\(path): \"\(field)\" \(problem)"
+        case .badIndex(let path, let problem):
+            return "\(path): not a valid safetensors index: \(problem)"
         case .unknownSource(let path, let problem):
             return "\(path): \(problem)"
         case .missingBase(let path):
