@@ -68,7 +68,7 @@ import Testing
         do {
             _ = try PEFTImport.adapter(from: PEFTFolder(folder: InteropFixtures.path("peft_lora")), base: nil)
         } catch {
-            guard case .missingBase = error as? InteropError else { Issue.record("expected missingBase, got \(error)"); return }
+            guard case .missingBase = error else { Issue.record("expected missingBase, got \(error)"); return }
             #expect(!String(describing: error).contains("--"), "a library error names no CLI flag: \(error)")
         }
     }

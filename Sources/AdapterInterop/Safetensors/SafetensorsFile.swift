@@ -15,7 +15,6 @@ public final class SafetensorsFile {
     private let indexByName: [String: Int]
     /// The tensors whose dtype ``TensorDType`` knows, in buffer order (``TensorReader``).
     public let tensors: [TensorInfo]
-    private let tensorByName: [String: (info: TensorInfo, offset: Int)]
 
     /// Opens and validates `path`.
     public init(path: String) throws(InteropError) {
@@ -36,18 +35,19 @@ public final class SafetensorsFile {
         let headerBytes = try InteropError.wrapping { () throws(InputFileError) in try input.bytes(at: 8, count: Int(headerLength)) }
         header = try SafetensorsHeader(headerBytes: headerBytes[...], bufferSize: size - dataStart, path: path)
         indexByName = Dictionary(uniqueKeysWithValues: header.tensors.enumerated().map { ($1.name, $0) })
-        let start = dataStart
-        let known = header.tensors.compactMap { entry in
-            TensorDType(safetensorsName: entry.dtype.rawValue)
-                .flatMap { TensorInfo(name: entry.name, dtype: $0, shape: entry.shape) }
-                .map { (info: $0, offset: start + entry.byteRange.lowerBound) }
-        }
-        tensors = known.map(\.info)
-        tensorByName = Dictionary(uniqueKeysWithValues: known.map { ($0.info.name, $0) })
+        tensors = header.tensors.compactMap(Self.tensorInfo)
     }
 
     /// The ``TensorReader`` entry for `name` and where its bytes start in the file.
-    func tensorEntry(_ name: String) -> (info: TensorInfo, offset: Int)? { tensorByName[name] }
+    func tensorEntry(_ name: String) -> (info: TensorInfo, offset: Int)? {
+        guard let entry = info(name), let tensor = Self.tensorInfo(of: entry) else { return nil }
+        return (tensor, dataStart + entry.byteRange.lowerBound)
+    }
+
+    /// The header entry as a ``TensorInfo``, when ``TensorDType`` knows its dtype.
+    private static func tensorInfo(of entry: SafetensorsTensorInfo) -> TensorInfo? {
+        TensorDType(safetensorsName: entry.dtype.rawValue).flatMap { TensorInfo(name: entry.name, dtype: $0, shape: entry.shape) }
+    }
 
     /// `count` bytes of the file from `offset`.
     func inputBytes(at offset: Int, count: Int) throws(InputFileError) -> [UInt8] { try input.bytes(at: offset, count: count) }
