@@ -52,16 +52,10 @@ public enum TensorDType: String, Sendable, CaseIterable {
     /// exactly; nil when the type is not floating point or `bytes` is not `count` elements long.
     public func float64Values(fromLittleEndian bytes: [UInt8], count: Int) -> [Double]? {
         guard isFloatingPoint, bytes.count == count * byteWidth else { return nil }
-        return bytes.withUnsafeBytes { raw in
-            func word16(_ index: Int) -> UInt16 { UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)) }
-            let element: (Int) -> Double
-            switch self {
-            case .float32: element = { Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))) }
-            case .float64: element = { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
-            case .float16: element = { Double(HalfPrecision.float(fromHalf: word16($0))) }
-            default: element = { Double(HalfPrecision.float(fromBFloat16: word16($0))) }
-            }
-            return (0..<count).map(element)
+        var values = [Double](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            values.withUnsafeMutableBufferPointer { widen(raw, into: $0) }
         }
+        return values
     }
 }

@@ -1,0 +1,78 @@
+/// Exact widening of stored floating-point elements to float64 and correctly rounded narrowing
+/// back: the two conversions every merge, diff and fold goes through. Narrowing rounds **once**
+/// (to nearest, ties to even) straight from float64, never via an intermediate rounding to float32:
+/// float64 → float32 is done with round-to-odd, which keeps enough bits (24 ≥ 2·11 + 2) that the
+/// following float32 → float16/bfloat16 rounding gives the same result as a direct one.
+extension TensorDType {
+    /// Widens `values.count` little-endian elements of this floating type from `raw` into `values`.
+    /// Does nothing for integer types (callers check ``isFloatingPoint``).
+    public func widen(_ raw: UnsafeRawBufferPointer, into values: UnsafeMutableBufferPointer<Double>) {
+        let count = min(values.count, raw.count / byteWidth)
+        switch self {
+        case .float32:
+            for index in 0..<count {
+                values[index] = Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))))
+            }
+        case .float64:
+            for index in 0..<count {
+                values[index] = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)))
+            }
+        case .float16:
+            for index in 0..<count {
+                values[index] = Double(HalfPrecision.float(fromHalf: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))))
+            }
+        case .bfloat16:
+            for index in 0..<count {
+                values[index] = Double(HalfPrecision.float(fromBFloat16: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))))
+            }
+        default:
+            return
+        }
+    }
+
+    /// Narrows `values` to this floating type, rounding each once to nearest (ties to even), and
+    /// stores them little-endian into `raw` (`values.count × byteWidth` bytes). Overflow gives ±∞,
+    /// which callers that must stay finite check with ``Double/isFinite`` on the widened result or
+    /// on the input. Does nothing for integer types.
+    public func narrow(_ values: UnsafeBufferPointer<Double>, into raw: UnsafeMutableRawBufferPointer) {
+        let count = min(values.count, raw.count / byteWidth)
+        switch self {
+        case .float32:
+            for index in 0..<count {
+                raw.storeBytes(of: Float(values[index]).bitPattern.littleEndian, toByteOffset: index * 4, as: UInt32.self)
+            }
+        case .float64:
+            for index in 0..<count {
+                raw.storeBytes(of: values[index].bitPattern.littleEndian, toByteOffset: index * 8, as: UInt64.self)
+            }
+        case .float16:
+            for index in 0..<count {
+                raw.storeBytes(of: HalfPrecision.half(from: Self.roundedToOdd(values[index])).littleEndian, toByteOffset: index * 2, as: UInt16.self)
+            }
+        case .bfloat16:
+            for index in 0..<count {
+                raw.storeBytes(of: HalfPrecision.bfloat16(from: Self.roundedToOdd(values[index])).littleEndian, toByteOffset: index * 2, as: UInt16.self)
+            }
+        default:
+            return
+        }
+    }
+
+    /// `value` rounded to float32 with round-to-odd: truncated toward zero, and the last mantissa
+    /// bit set when anything was dropped. Exact values, infinities and NaNs pass unchanged.
+    @inline(__always)
+    static func roundedToOdd(_ value: Double) -> Float {
+        var narrowed = Float(value)
+        let back = Double(narrowed)
+        guard back != value, value.isFinite else { return narrowed }
+        if narrowed.isInfinite || abs(back) > abs(value) {
+            narrowed = narrowed.isInfinite ? Float.greatestFiniteMagnitude * (value < 0 ? -1 : 1) : narrowed.nextToward(zero: ())
+        }
+        return Float(bitPattern: narrowed.bitPattern | 1)
+    }
+}
+
+private extension Float {
+    /// The neighbour one ulp closer to zero.
+    func nextToward(zero: Void) -> Float { self > 0 ? nextDown : nextUp }
+}
