@@ -27,6 +27,9 @@ public protocol LowRankMethod: Sendable {
     static var peftKeySuffixes: [(suffix: String, role: String)] { get }
     /// The `adapter_config.json` flag that selects this method (`use_dora`), nil for plain LoRA.
     static var peftConfigFlag: String? { get }
+    /// The factors besides A and B that make an adapter reproduce `tuned` when A and B already
+    /// approximate `tuned − base` (extraction): none for LoRA, the row norms of `tuned` for DoRA.
+    static func extractionFactors(tuned: UnsafeBufferPointer<Double>, out: Int, inputs: Int) -> [String: [Double]]
 }
 
 extension LowRankMethod {
