@@ -85,6 +85,10 @@ def main():
         "architecture": "tiny", "fingerprint": fingerprint, "tensors": [tensor_entry(*t) for t in TENSORS],
         "shards": SHARDS, "files": {k: v.hex() for k, v in FILES.items()},
         "links": {name: escape(name) for name, _, _ in TENSORS}}
+    big_endian = [t for t in TENSORS if t[1] not in ("bool", "int8")]
+    digests = write_checkpoint(path("checkpoint_v2_bigendian.h5"), big_endian, big_endian=True)
+    expected["valid"]["checkpoint_v2_bigendian.h5"] = {
+        "architecture": "unknown", "fingerprint": model_fingerprint(digests), "tensors": [tensor_entry(*t) for t in big_endian]}
     for method in ["lora", "dora"]:
         targets = adapter_targets(method)
         write_adapter(path("adapter_%s_v2.h5" % method), method, targets, base_fingerprint=fingerprint)

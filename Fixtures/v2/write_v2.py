@@ -84,12 +84,14 @@ def model_fingerprint(digests):
     return h.hexdigest()
 
 
-def write_tensor(group, link, dtype, array, extra):
-    """One tensor dataset; returns its digest. A 0-d array makes a scalar dataspace."""
+def write_tensor(group, link, dtype, array, extra, big_endian=False):
+    """One tensor dataset; returns its digest. A 0-d array makes a scalar dataspace. With
+    `big_endian`, the same values are stored big-endian (readers byte-swap; the digest is over
+    the little-endian bytes either way)."""
     array = np.asarray(array, dtype=DTYPES[dtype][0])
     stored = np.array(array, dtype=DTYPES[dtype][1], order="C")
-    ds = group.create_dataset(link, data=stored)
     digest = tensor_digest(extra.get("name", link), dtype, list(array.shape), stored.tobytes())
+    ds = group.create_dataset(link, data=stored.astype(stored.dtype.newbyteorder(">")) if big_endian else stored)
     ds.attrs["dtype"] = dtype
     ds.attrs["sha256"] = digest
     for key, value in extra.items():
@@ -97,7 +99,7 @@ def write_tensor(group, link, dtype, array, extra):
     return digest
 
 
-def write_checkpoint(path, tensors, architecture="unknown", files=None, shards=None, **attrs):
+def write_checkpoint(path, tensors, architecture="unknown", files=None, shards=None, big_endian=False, **attrs):
     """tensors: list of (name, dtype, numpy array) in source order; files: {name: bytes}."""
     with h5py.File(path, "w") as f:
         f.attrs["format"] = "adaptool.checkpoint"
@@ -112,7 +114,7 @@ def write_checkpoint(path, tensors, architecture="unknown", files=None, shards=N
             extra = {"name": name, "order": order}
             if shards and name in shards:
                 extra["shard"] = shards[name]
-            digests[name] = write_tensor(group, escape(name), dtype, array, extra)
+            digests[name] = write_tensor(group, escape(name), dtype, array, extra, big_endian)
         if files:
             fg = f.create_group("files")
             for name, data in files.items():
