@@ -150,6 +150,21 @@ import AdapterTestSupport
         #expect(result.status == 0 && result.stdout.contains("h.0%2Fattn.c_attn.weight"), "\(result.stderr)")
     }
 
+    @Test func mlpMetadataRoundTrips() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("mlp.h5")
+        let metadata = TensorCheckpointMetadata(architecture: "mlp", createdBy: "test", provenance: #"{"run": 1}"#, activation: "relu", layerOrder: ["fc1", "fc2"])
+        let writer = try TensorCheckpointWriter(path: path, metadata: metadata)
+        for (name, shape) in [("fc1.weight", [3, 2]), ("fc1.bias", [3]), ("fc2.weight", [1, 3]), ("fc2.bias", [1])] {
+            let info = TensorInfo(name: name, dtype: .float32, shape: shape)!
+            try [UInt8](repeating: 0, count: info.byteCount).withUnsafeBytes { try writer.write(info, bytes: $0, digest: nil) }
+        }
+        try writer.commit()
+        let file = try TensorCheckpointFile(path: path)
+        #expect(file.metadata == metadata && file.attachedFiles.isEmpty)
+        #expect(FormatProbe.probe(path: path)! == ("adaptool.checkpoint", 2))
+    }
+
     @Test func writersKeepTheOutputRules() throws {
         let dir = try TemporaryDirectory()
         let folder = dir.file("folder")
