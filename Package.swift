@@ -32,7 +32,8 @@ let package = Package(
             dependencies: ["HDF5Support", "LinearAlgebra", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AdapterMath", dependencies: ["AdapterCore"]),
         .target(name: "AdapterTraining", dependencies: ["AdapterCore", "AdapterMath"]),
-        .target(name: "AdapterInterop", dependencies: ["AdapterCore"]),
+        .target(name: "AdapterMethods", dependencies: ["AdapterCore"]),
+        .target(name: "AdapterInterop", dependencies: ["AdapterCore", "AdapterMethods"]),
         .target(
             name: "AdapterKit",
             dependencies: ["AdapterCore", "AdapterMath", "AdapterTraining", "AdapterInterop"]),
