@@ -83,10 +83,7 @@ public enum FileKind: Sendable, Equatable {
         if hasConfig && hasWeights { return .peftFolder(PEFTFolder(folder: path)) }
         if hasConfig { return .other("a folder with \(PEFTFolder.configName) but no \(PEFTFolder.weightsName)") }
         if hasWeights { return .other("a folder with \(PEFTFolder.weightsName) but no \(PEFTFolder.configName)") }
-        if files.fileExists(atPath: path + "/config.json") {
-            return .other("a folder with config.json but neither model.safetensors nor model.safetensors.index.json")
-        }
-        return .other("a folder with neither config.json nor \(PEFTFolder.configName)")
+        return .other(files.fileExists(atPath: path + "/config.json") ? configWithoutWeights : plainFolder)
     }
 
     private static func fileKind(_ path: String) -> FileKind {
@@ -117,6 +114,16 @@ public enum FileKind: Sendable, Equatable {
         ([0x47, 0x47, 0x55, 0x46], "a GGUF file"),
         ([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59], "a NumPy .npy array"),
     ]
+
+    /// Whether `description` (of ``other(_:)``) names something that is no model or adapter at all
+    /// (an image, an archive, a pickle, a folder without model or adapter files): commands refuse it
+    /// in those words instead of reporting a malformed safetensors header or a missing PEFT file.
+    public static func isMistakenInput(_ description: String) -> Bool {
+        description == configWithoutWeights || description == plainFolder || signatures.contains { $0.description == description }
+    }
+
+    private static let configWithoutWeights = "a folder with config.json but neither model.safetensors nor \(ModelFolder.indexName)"
+    private static let plainFolder = "a folder with neither config.json nor \(PEFTFolder.configName)"
 
     /// A safetensors file starts with its header's length (u64 LE, within the file and the header
     /// cap) followed by the header's opening brace.
