@@ -17,10 +17,11 @@ enum TinyTransformers {
 
     /// Writes a PEFT folder at `folder` with `config` (merged over a LoRA default) and factors of
     /// the given shapes for each module (`[role: shape]`, roles A, B, magnitude).
-    static func peft(_ folder: String, config: [String: Any], modules: [String: [String: [Int]]], dtype: String = "F32") throws {
+    @discardableResult
+    static func peft(_ folder: String, config: [String: Any], modules: [String: [String: [Int]]], dtype: String = "F32") throws -> [String: [String: Any]] {
         let spec: [String: Any] = ["config": config, "tensors": modules, "dtype": dtype]
         let json = String(decoding: try JSONSerialization.data(withJSONObject: spec, options: [.sortedKeys]), as: UTF8.self)
-        try generate(["peft", folder, json])
+        return try generate(["peft", folder, json])
     }
 
     /// h5py: every tensor of the v2 checkpoint at argv[1] as name → {dtype, shape, hex, shard},
