@@ -32,8 +32,7 @@ let package = Package(
             dependencies: ["HDF5Support", "LinearAlgebra", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AdapterMath", dependencies: ["AdapterCore"]),
         .target(name: "AdapterTraining", dependencies: ["AdapterCore", "AdapterMath"]),
-        .target(name: "AdapterMethods", dependencies: ["AdapterCore"]),
-        .target(name: "AdapterInterop", dependencies: ["AdapterCore", "AdapterMethods"]),
+        .target(name: "AdapterInterop", dependencies: ["AdapterCore"]),
         .target(
             name: "AdapterKit",
             dependencies: ["AdapterCore", "AdapterMath", "AdapterTraining", "AdapterInterop"]),
