@@ -6,17 +6,17 @@ import Foundation
 /// folder, a Hugging Face model folder, nothing at all, or something else (described in words).
 ///
 /// Detection reads a few bytes (file signatures, a safetensors header length) and, for HDF5, the
-/// two root attributes `format` and `format_version`; never tensor data. It never blocks: a FIFO,
+/// two root attributes `format` and `format_version` (``FormatProbe``); never tensor data. It never blocks: a FIFO,
 /// socket or device is reported as `.other` from `stat`, before anything opens it.
 public enum FileKind: Sendable, Equatable {
     /// An adaptool checkpoint (`format = "adaptool.checkpoint"`); `version` is `format_version`
-    /// (nil when absent or not an integer: the reader then names the problem).
-    case checkpoint(version: Int64?)
+    /// (0 when absent or not an integer: the v1 reader then names the problem).
+    case checkpoint(version: Int64)
     /// An adaptool adapter (`format = "adaptool.adapter"`).
-    case adapter(version: Int64?)
-    /// An HDF5 file that is not adaptool's: `format` is its `format` attribute, if it is a string;
-    /// `problem` says why its root could not be read, if it could not.
-    case foreignHDF5(format: String?, problem: String?)
+    case adapter(version: Int64)
+    /// An HDF5 file that is not adaptool's (or whose root cannot be read: the reader a command
+    /// routes it to names the problem): `format` is its `format` attribute, if it is a string.
+    case foreignHDF5(format: String?)
     /// A file that starts like a safetensors file (an 8-byte header length, then `{`).
     case safetensors
     /// A PEFT adapter folder (`adapter_config.json` + `adapter_model.safetensors`).
@@ -33,21 +33,17 @@ public enum FileKind: Sendable, Equatable {
     /// reader must judge: absent, or neither 1 nor 2), which the v1 code reads.
     public var isVersion1: Bool {
         switch self {
-        case .checkpoint(let version), .adapter(let version): return version != Self.version2
+        case .checkpoint(let version), .adapter(let version): return version != FormatV2.version
         default: return false
         }
     }
-
-    /// `format_version` of the v2 formats.
-    public static let version2: Int64 = 2
 
     /// A few words saying what the path is, for messages ("an adaptool checkpoint (format v2)").
     public var summary: String {
         switch self {
         case .checkpoint(let version): return "an adaptool checkpoint\(Self.versionText(version))"
         case .adapter(let version): return "an adaptool adapter\(Self.versionText(version))"
-        case .foreignHDF5(let format, let problem):
-            if let problem { return "an HDF5 file whose root cannot be read (\(problem))" }
+        case .foreignHDF5(let format):
             return format.map { "an HDF5 file of format \"\($0)\", not an adaptool file" } ?? "an HDF5 file that is not an adaptool file (no format attribute)"
         case .safetensors: return "a safetensors file"
         case .peftFolder: return "a PEFT adapter folder"
@@ -57,7 +53,7 @@ public enum FileKind: Sendable, Equatable {
         }
     }
 
-    private static func versionText(_ version: Int64?) -> String { version.map { " (format v\($0))" } ?? "" }
+    private static func versionText(_ version: Int64) -> String { version > 0 ? " (format v\(version))" : "" }
 
     /// What `path` is.
     public static func detect(_ path: String) -> FileKind {
@@ -133,22 +129,14 @@ public enum FileKind: Sendable, Equatable {
         return length >= 2 && length <= UInt64(SafetensorsHeader.maximumSize) && 8 + Int(length) <= size
     }
 
-    /// The kind of an HDF5 file, from its root's `format` and `format_version` attributes.
+    /// The kind of an HDF5 file, from its root's `format` and `format_version` attributes
+    /// (``FormatProbe``, which also reports a file whose root cannot be read as nil).
     private static func hdf5Kind(_ path: String) -> FileKind {
-        let format: HDF5AttributeValue?, version: HDF5AttributeValue?
-        do {
-            let root = try HDF5File.openReadOnly(path).rootGroup()
-            (format, version) = (try root.attribute("format"), try root.attribute("format_version"))
-        } catch {
-            return .foreignHDF5(format: nil, problem: error.description)
-        }
-        let number: Int64?
-        if case .integer(let value)? = version { number = value } else { number = nil }
+        guard let (format, version) = FormatProbe.probe(path: path) else { return .foreignHDF5(format: nil) }
         switch format {
-        case .string(FormatV1.checkpointFormat)?: return .checkpoint(version: number)
-        case .string(FormatV1.adapterFormat)?: return .adapter(version: number)
-        case .string(let other)?: return .foreignHDF5(format: other, problem: nil)
-        default: return .foreignHDF5(format: nil, problem: nil)
+        case FormatV1.checkpointFormat: return .checkpoint(version: version)
+        case FormatV1.adapterFormat: return .adapter(version: version)
+        default: return .foreignHDF5(format: format)
         }
     }
 }

@@ -15,14 +15,10 @@ import Testing
         // The v1 fixture for "unsupported version" says 2, which is now format v2's number.
         #expect(FileKind.detect(fixtures + "/bad_version.h5") == .checkpoint(version: 2))
         #expect(FileKind.detect(fixtures + "/checkpoint.h5").isVersion1)
-        if case .foreignHDF5(nil, nil) = FileKind.detect(fixtures + "/foreign.h5") {} else {
-            Issue.record("foreign.h5 is \(FileKind.detect(fixtures + "/foreign.h5"))")
-        }
-        if case .foreignHDF5(_, let problem?) = FileKind.detect(fixtures + "/truncated.h5") {
-            #expect(problem.contains("truncated.h5"))
-        } else {
-            Issue.record("truncated.h5 is \(FileKind.detect(fixtures + "/truncated.h5"))")
-        }
+        #expect(FileKind.detect(fixtures + "/foreign.h5") == .foreignHDF5(format: nil))
+        #expect(FileKind.detect(fixtures + "/wrong_format.h5") == .foreignHDF5(format: "something.else"))
+        #expect(FileKind.detect(fixtures + "/truncated.h5") == .foreignHDF5(format: nil))
+        #expect(FileKind.detect(fixtures + "/missing_attribute.h5") == .checkpoint(version: 1))
     }
 
     @Test func version2FilesAreToldApart() throws {

@@ -22,7 +22,7 @@ public enum PEFTModelImport {
     /// `.safetensors` file that does not fit the v1 MLP layout); other bases take the v1 path.
     public static func handles(base: String) -> Bool {
         switch FileKind.detect(base) {
-        case .checkpoint(let version): return version == FileKind.version2
+        case .checkpoint(let version): return version == FormatV2.version
         case .modelFolder: return true
         case .safetensors: return (try? SafetensorsFile(path: base)).map { !StateDictConversion.fitsMLPLayout($0) } ?? false
         default: return false
@@ -32,7 +32,7 @@ public enum PEFTModelImport {
     /// Imports `folder` against `base` into `output` (atomically).
     public static func adapter(from folder: PEFTFolder, base: String, to output: String, options: WriteOptions = WriteOptions()) throws(InteropError) -> Summary {
         switch FileKind.detect(base) {
-        case .checkpoint(FileKind.version2):
+        case .checkpoint(FormatV2.version):
             let file = try InteropError.wrapping { () throws(FormatError) in try TensorCheckpointFile(path: base) }
             let source = try PEFTFactorSource(folder: folder, base: file, baseArchitecture: file.architecture)
             return try write(source, baseFingerprint: file.fingerprint, to: output, options: options)
