@@ -12,7 +12,11 @@ import AdapterTestSupport
               let json = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any] else { return [:] }
         return json
     }()
-    static var invalidNames: [String] { (expected["invalid"] as? [String: String] ?? [:]).keys.sorted() }
+    /// Invalid checkpoints and adapters with the message each must give.
+    static var invalid: [String: String] {
+        (expected["invalid"] as? [String: String] ?? [:]).merging(expected["invalid_adapters"] as? [String: String] ?? [:]) { first, _ in first }
+    }
+    static var invalidNames: [String] { invalid.keys.sorted() }
 
     static func inspect(_ arguments: [String]) throws -> ProcessResult {
         try ExternalProcess.run("/usr/bin/timeout", ["-s", "KILL", "60", PackagePaths.adaptoolBinary, "inspect"] + arguments)
@@ -62,7 +66,7 @@ import AdapterTestSupport
 
     @Test(arguments: invalidNames)
     func invalidFilesAreOneErrorLine(_ name: String) throws {
-        let message = try #require((Self.expected["invalid"] as? [String: String])?[name])
+        let message = try #require(Self.invalid[name])
         let before = try FileManager.default.contentsOfDirectory(atPath: PackagePaths.fixtures + "/v2")
         let result = try Self.inspect([Self.path(name)])
         InputTest.expectOneErrorLine(result, naming: Self.path(name), containing: message)

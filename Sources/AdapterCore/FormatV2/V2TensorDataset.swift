@@ -81,8 +81,8 @@ struct V2TensorDataset: Sendable {
     private static func validateStorage(of dataset: HDF5Dataset, dtype: TensorDType, invalid: (String) -> FormatError) throws(FormatError) -> [Int] {
         let (stored, described) = try FormatError.wrapping { () throws(HDF5Error) in (try dataset.rawType(), try dataset.elementType().description) }
         guard let stored, stored.type == dtype.hdf5Storage else {
-            let order = stored.map { $0.isLittleEndian ? "" : " big-endian" } ?? ""
-            throw invalid("is stored as HDF5 \(described)\(order), but dtype \(dtype.rawValue) is stored as \(dtype.hdf5Storage) (little- or big-endian)")
+            let found = stored.map { "\($0.type)\($0.isLittleEndian ? "" : " big-endian")" } ?? "\(described) (not a plain IEEE float or integer type)"
+            throw invalid("is stored as HDF5 \(found), but dtype \(dtype.rawValue) is stored as \(dtype.hdf5Storage) (little- or big-endian)")
         }
         let shape = try FormatError.wrapping { () throws(HDF5Error) in
             try dataset.validateStorage()
