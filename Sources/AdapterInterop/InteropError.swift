@@ -26,6 +26,9 @@ public enum InteropError: Error, CustomStringConvertible, Equatable, Sendable {
     case unknownSource(path: String, problem: String)
     /// A PEFT adapter does not record its base, and none was given to check it against.
     case missingBase(path: String)
+    /// A PEFT adapter does not fit its base at `module` (no such base tensor, a factor of the wrong
+    /// shape or rank, a module the config does not target); `path` is the adapter file concerned.
+    case adapterMismatch(path: String, module: String, problem: String)
     /// The HDF5 side (reading the base, writing the output) failed.
     case format(FormatError)
 
@@ -52,6 +55,8 @@ public enum InteropError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): \(problem)"
         case .missingBase(let path):
             return "\(path): a PEFT adapter does not say which base it belongs to; its base (the checkpoint .h5 or the base state dict .safetensors) is needed so its fingerprint is recorded and every shape is checked"
+        case .adapterMismatch(let path, let module, let problem):
+            return "\(path): \(module): \(problem)"
         case .format(let error):
             return error.description
         }

@@ -21,6 +21,11 @@ public struct PEFTConfig: Sendable, Equatable {
     public var alphaPattern: [(key: String, value: Double)]
     /// `target_modules` as written (a list, or a regular expression string), for provenance.
     public var targetModules: JSONValue
+    /// Every boolean field of the config by name (`use_dora`, …): the method registry picks the
+    /// method from these flags, so a new method's flag needs no new field here.
+    public var flags: [String: Bool] = [:]
+    /// `exclude_modules` as written (a list, or a regular expression string), or null.
+    public var excludeModules: JSONValue = .null
     /// `base_model_name_or_path`, for provenance.
     public var baseModelName: String?
     /// Each pattern key compiled once, when the config is read: a module is matched against every
@@ -40,7 +45,8 @@ public struct PEFTConfig: Sendable, Equatable {
         do { document = try JSONValue.parse(bytes) } catch {
             throw .badConfig(path: path, field: "adapter_config.json", problem: "is not valid JSON (\(error))")
         }
-        guard case .object = document else { throw .badConfig(path: path, field: "adapter_config.json", problem: "is not a JSON object") }
+        guard case .object(let members) = document else { throw .badConfig(path: path, field: "adapter_config.json", problem: "is not a JSON object") }
+        for case (let key, .bool(let value)) in members { flags[key] = value }
         func bad(_ field: String, _ problem: String) -> InteropError { .badConfig(path: path, field: field, problem: problem) }
         func flag(_ field: String) throws(InteropError) -> Bool {
             switch document[field] ?? .null {
@@ -62,6 +68,7 @@ public struct PEFTConfig: Sendable, Equatable {
         rankPattern = []
         alphaPattern = []
         targetModules = document["target_modules"] ?? .null
+        excludeModules = document["exclude_modules"] ?? .null
         if case .string(let name) = document["base_model_name_or_path"] ?? .null { baseModelName = name }
         for (key, value) in try Self.pattern(document["rank_pattern"], field: "rank_pattern", path: path) {
             expressions[key] = try Self.compiled(key, field: "rank_pattern", path: path)
@@ -132,24 +139,31 @@ public struct PEFTConfig: Sendable, Equatable {
         for (key, value) in pattern {
             let expression: NSRegularExpression
             if let cached = expressions[key] { expression = cached } else { expression = try compiled(key, field: field, path: path) }
-            var matched = false, failed = false, reports = 0
-            expression.enumerateMatches(in: module, options: [.anchored, .reportCompletion, .reportProgress],
-                                        range: NSRange(module.startIndex..., in: module)) { result, flags, stop in
-                if flags.contains(.internalError) { failed = true }
-                if flags.contains(.progress) {
-                    reports += 1
-                    if reports > maxMatchProgressReports { failed = true; stop.pointee = true }
-                }
-                if result != nil { matched = true; stop.pointee = true }
-            }
-            if failed {
-                let shown = module.count > maxModuleNameInErrors ? module.prefix(maxModuleNameInErrors) + "…" : Substring(module)
-                throw .badConfig(path: path, field: "\(field)[\"\(key)\"]",
-                                 problem: "is a regular expression that could not be evaluated against module \"\(shown)\" (the matcher ran out of backtracking stack or exceeded its step budget, as with catastrophic backtracking); simplify the key")
-            }
-            if matched { return value }
+            if try matches(expression, module, field: "\(field)[\"\(key)\"]", path: path) { return value }
         }
         return nil
+    }
+
+    /// Whether `expression` matches `module` from its start, guarded as PEFT's keys need: a match the
+    /// matcher cannot finish (backtracking stack, or more than ``maxMatchProgressReports`` progress
+    /// reports) is an error naming `field`, never a silent "no match".
+    static func matches(_ expression: NSRegularExpression, _ module: String, field: String, path: String) throws(InteropError) -> Bool {
+        var matched = false, failed = false, reports = 0
+        expression.enumerateMatches(in: module, options: [.anchored, .reportCompletion, .reportProgress],
+                                    range: NSRange(module.startIndex..., in: module)) { result, flags, stop in
+            if flags.contains(.internalError) { failed = true }
+            if flags.contains(.progress) {
+                reports += 1
+                if reports > maxMatchProgressReports { failed = true; stop.pointee = true }
+            }
+            if result != nil { matched = true; stop.pointee = true }
+        }
+        if failed {
+            let shown = module.count > maxModuleNameInErrors ? module.prefix(maxModuleNameInErrors) + "…" : Substring(module)
+            throw .badConfig(path: path, field: field,
+                             problem: "is a regular expression that could not be evaluated against module \"\(shown)\" (the matcher ran out of backtracking stack or exceeded its step budget, as with catastrophic backtracking); simplify the key")
+        }
+        return matched
     }
 
     /// ICU reports progress about every 10,000 matching steps; a key matched against one module name
@@ -163,14 +177,20 @@ public struct PEFTConfig: Sendable, Equatable {
     /// `key` compiled as PEFT embeds it, `(.*\.)?(KEY)$`, read with Python's `re` syntax; a key
     /// Python refuses, or one adaptool cannot translate exactly, is an error naming it.
     private static func compiled(_ key: String, field: String, path: String) throws(InteropError) -> NSRegularExpression {
+        try compiled(python: "(.*\\.)?(\(key))$", shown: "(.*\\.)?(KEY)$", field: "\(field)[\"\(key)\"]", path: path)
+    }
+
+    /// The Python `re` expression `python` as an ICU expression matching the same strings; a
+    /// refusal names `field` and quotes the expression as `shown`.
+    static func compiled(python: String, shown: String, field: String, path: String) throws(InteropError) -> NSRegularExpression {
         let translated: String
-        do { translated = try PythonRegex.icuPattern(python: "(.*\\.)?(\(key))$") } catch {
-            let problem = error.pythonRefuses ? "is not a regular expression PEFT can use: Python's re refuses (.*\\.)?(KEY)$ with \"\(error.reason)\""
+        do { translated = try PythonRegex.icuPattern(python: python) } catch {
+            let problem = error.pythonRefuses ? "is not a regular expression PEFT can use: Python's re refuses \(shown) with \"\(error.reason)\""
                                               : "uses \(error.reason)"
-            throw .badConfig(path: path, field: "\(field)[\"\(key)\"]", problem: problem)
+            throw .badConfig(path: path, field: field, problem: problem)
         }
         guard let expression = try? NSRegularExpression(pattern: translated) else {
-            throw .badConfig(path: path, field: "\(field)[\"\(key)\"]", problem: "is a regular expression adaptool's matcher cannot compile")
+            throw .badConfig(path: path, field: field, problem: "is a regular expression adaptool's matcher cannot compile")
         }
         return expression
     }

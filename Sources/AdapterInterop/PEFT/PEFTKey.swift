@@ -26,16 +26,32 @@ enum PEFTKey {
 
     /// Splits `key` into its module and role, or throws naming the key.
     static func parse(_ key: String, path: String) throws(InteropError) -> (module: String, role: Role) {
+        try parse(key, path: path, suffixes: suffixes)
+    }
+
+    /// Splits `key` into its module and the role of the first of `suffixes` it ends with (the
+    /// method registry's PEFT suffixes, for adapters on any model), or throws naming the key.
+    static func parse<R>(_ key: String, path: String, suffixes: [(suffix: String, role: R)]) throws(InteropError) -> (module: String, role: R) {
         for refusal in refusals where key.contains(refusal.marker) {
             throw .unrepresentable(path: path, what: "tensor \"\(key)\" (\(refusal.what))", reason: refusal.reason)
         }
         guard key.hasPrefix(prefix) else {
-            throw .unrepresentable(path: path, what: "tensor \"\(key)\"", reason: "PEFT adapter keys start with \"\(prefix)\" and end in .lora_A.weight, .lora_B.weight or .lora_magnitude_vector")
+            throw .unrepresentable(path: path, what: "tensor \"\(key)\"", reason: "PEFT adapter keys start with \"\(prefix)\" and end in \(suffixList(suffixes))")
         }
         let rest = key.dropFirst(prefix.count)
         for (suffix, role) in suffixes where rest.hasSuffix(suffix) && rest.count > suffix.count {
             return (String(rest.dropLast(suffix.count)), role)
         }
-        throw .unrepresentable(path: path, what: "tensor \"\(key)\"", reason: "not a lora_A, lora_B or lora_magnitude_vector of a linear layer")
+        throw .unrepresentable(path: path, what: "tensor \"\(key)\"", reason: "not a \(suffixList(suffixes)) of a linear layer")
+    }
+
+    /// `a, b or c` of the suffixes' last components (`lora_A`, `lora_B`, `lora_magnitude_vector`).
+    private static func suffixList<R>(_ suffixes: [(suffix: String, role: R)]) -> String {
+        var names: [String] = []
+        for (suffix, _) in suffixes {
+            let name = suffix.split(separator: ".").first.map(String.init) ?? suffix
+            if !names.contains(name) { names.append(name) }
+        }
+        return names.count < 2 ? names.joined() : names.dropLast().joined(separator: ", ") + " or " + (names.last ?? "")
     }
 }
