@@ -44,6 +44,13 @@ public enum TensorMerge {
         case unmerge
     }
 
+    /// Checks, from metadata alone, everything ``run(base:adapters:into:direction:baseFingerprint:ignoreFingerprint:)``
+    /// checks before writing: call it before creating an expensive output.
+    public static func check(base: some TensorReader, adapters: [WeightedFactorSource], direction: Direction = .merge,
+                             baseFingerprint: String? = nil, ignoreFingerprint: Bool = false) throws(TensorMergeError) {
+        _ = try MergePlan(base: base, adapters: adapters, direction: direction, baseFingerprint: ignoreFingerprint ? nil : baseFingerprint)
+    }
+
     /// Folds (or unfolds) `adapters` into the tensors of `base`, writing every tensor to `output`
     /// (which the caller then finishes). `baseFingerprint`, when known, is compared with each
     /// adapter's recorded base unless `ignoreFingerprint`.

@@ -15,6 +15,16 @@ public enum TensorMergeError: Error, CustomStringConvertible {
     /// The adapters do not fit the base or each other, or the result is unusable.
     case merge(MergeError)
 
+    /// The error behind this one (what a reader, writer or the method threw), for callers that
+    /// add advice to particular errors.
+    public var underlying: any Error {
+        switch self {
+        case .base(let error), .output(let error), .adapter(_, let error): return error
+        case .method(_, let error): return error
+        case .merge(let error): return error
+        }
+    }
+
     /// The single error line shown to users.
     public var description: String {
         switch self {
