@@ -164,10 +164,10 @@ package final class HDF5Group: HDF5AttributeHolder {
 enum HDF5ChunkShape {
     static let targetChunkBytes = 1 << 20
 
-    static func rows(for shape: [Int]) -> [Int] {
+    static func rows(for shape: [Int], elementBytes: Int = 4) -> [Int] {
         guard let first = shape.first else { return [] }
         let rowElements = shape.dropFirst().reduce(1, *)
-        let rowsPerChunk = max(1, min(first, targetChunkBytes / 4 / max(1, rowElements)))
+        let rowsPerChunk = max(1, min(first, targetChunkBytes / max(1, elementBytes) / max(1, rowElements)))
         return [rowsPerChunk] + shape.dropFirst()
     }
 }

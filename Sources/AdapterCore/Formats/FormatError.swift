@@ -13,6 +13,9 @@ public enum FormatError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidAttribute(path: String, object: String, name: String, problem: String)
     /// A layer's datasets are missing or inconsistent.
     case invalidLayer(path: String, layer: String, problem: String)
+    /// A named tensor (format v2: a checkpoint tensor, an adapter target or factor, an attached
+    /// file) is missing, inconsistent or unreadable.
+    case invalidTensor(path: String, tensor: String, problem: String)
     /// The output exists and replacing it was not allowed (the CLI adds the flag that allows it).
     case outputExists(path: String)
     /// The output path is a folder, which is never replaced, with or without `--force`.
@@ -28,6 +31,9 @@ public enum FormatError: Error, CustomStringConvertible, Equatable, Sendable {
         case .wrongKind(let path, let expected, let found):
             let what = found.map { "its format attribute is \"\($0)\"" } ?? "it has no format attribute"
             return "\(path): not an \(expected) file (\(what)); expected format = \"\(expected)\""
+        case .unsupportedVersion(let path, let found, let supported) where found != supported && (1...FormatV2.version).contains(found):
+            let reader = found == 1 ? "the v1 readers (CheckpointFile, AdapterFile)" : "the v2 readers (TensorCheckpointFile, TensorAdapterFile)"
+            return "\(path): format_version \(found) is not supported by this version-\(supported) reader; v\(found) files are read by \(reader) and the adaptool commands that accept them"
         case .unsupportedVersion(let path, let found, let supported):
             return "\(path): format_version \(found) is not supported; this adaptool reads version \(supported) (upgrade adaptool to read newer files)"
         case .missingAttribute(let path, let object, let name):
@@ -36,6 +42,8 @@ public enum FormatError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): attribute \"\(name)\" of \(object) \(problem)"
         case .invalidLayer(let path, let layer, let problem):
             return "\(path): layer \"\(layer)\": \(problem)"
+        case .invalidTensor(let path, let tensor, let problem):
+            return "\(path): tensor \"\(tensor)\": \(problem)"
         case .outputExists(let path):
             return "\(path): already exists"
         case .outputIsFolder(let path):
