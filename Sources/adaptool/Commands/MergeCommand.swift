@@ -47,6 +47,7 @@ struct MergeCommand: AdaptoolCommand {
         try output.requireFree()
         let factors = try parsedWeights() ?? Array(repeating: scale ?? 1, count: adapters.count)
         if let model = ModelFolder.detect(base) { return try mergeModelFolder(model, weights: factors) }
+        if FormatProbe.probe(path: base)?.version == FormatV2.version { return try mergeV2(weights: factors) }
         let entries = try zip(adapters, factors).map { path, weight in WeightedAdapter(try Adapter.read(from: path), weight: weight, label: path) }
         let summary = try CheckpointMerge.merge(base: base, adapters: entries, output: output.output,
                                                 options: output.writeOptions, ignoreFingerprint: ignoreFingerprint)
@@ -68,5 +69,17 @@ extension MergeCommand {
             Console.note("merged \(adapter.label) (\(adapter.method), weight \(weight)) into \(adapter.targets) tensors")
         }
         print("wrote \(output.output): \(summary.merge.tensorCount) tensors, \(summary.merge.changed.count) changed")
+    }
+}
+
+extension MergeCommand {
+    /// `merge base.h5 adapter.h5… -o merged.h5` on format v2 files.
+    func mergeV2(weights: [Double]) throws {
+        let summary = try TensorCheckpointMerge.run(base: base, adapters: Array(zip(adapters, weights)), output: output.output,
+                                                    options: output.writeOptions, ignoreFingerprint: ignoreFingerprint)
+        for (adapter, weight) in zip(summary.adapters, weights) {
+            Console.note("merged \(adapter.label) (\(adapter.method), weight \(weight)) into \(adapter.targets) tensors")
+        }
+        print("wrote \(output.output): \(summary.merge.tensorCount) tensors, \(summary.merge.changed.count) changed, fingerprint \(summary.fingerprint)")
     }
 }
