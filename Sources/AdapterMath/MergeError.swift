@@ -18,6 +18,12 @@ public enum MergeError: Error, CustomStringConvertible, Equatable, Sendable {
     case outputIsInput(path: String)
     /// The operation is not defined for this adapter (e.g. unmerging DoRA).
     case notInvertible(reason: String)
+    /// The adapter targets a tensor the base does not have (named by its module).
+    case missingTarget(adapter: String, module: String, tensor: String, baseTensorCount: Int)
+    /// Two adapters disagree on how a base weight is laid out (`[out, in]` or `[in, out]`).
+    case layoutConflict(adapter: String, tensor: String, layout: String, other: String)
+    /// The merged values do not fit the tensor's own dtype (e.g. above 65504 in float16).
+    case outOfRange(tensor: String, dtype: String, largest: Double)
 
     /// The single error line shown to users.
     public var description: String {
@@ -38,6 +44,12 @@ public enum MergeError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): is also an input; write the result to another file (inputs are never modified)"
         case .notInvertible(let reason):
             return reason
+        case .missingTarget(let adapter, let module, let tensor, let count):
+            return "\(adapter): adapts module \"\(module)\" (tensor \"\(tensor)\"), which the base does not have (it has \(count) tensors); is this adapter for another model?"
+        case .layoutConflict(let adapter, let tensor, let layout, let other):
+            return "\(adapter): tensor \"\(tensor)\": lays the weight out as \(layout), but another adapter says \(other); adapters merged together must agree on the base"
+        case .outOfRange(let tensor, let dtype, let largest):
+            return "merging gives tensor \"\(tensor)\" a value of magnitude \(largest), beyond what \(dtype) holds; nothing was written"
         }
     }
 }

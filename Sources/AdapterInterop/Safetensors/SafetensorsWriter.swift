@@ -1,12 +1,13 @@
 import AdapterCore
 import Foundation
 
-/// Writes a safetensors file: the header (keys sorted, `__metadata__` first, padded with spaces
-/// to a multiple of 8 bytes as the reference writer does) is laid out from the declared tensors
-/// up front, then each tensor's bytes are written at its offset as it arrives, in any order, so
-/// only one tensor need be in memory. The file appears at its destination on ``finish()``.
+/// Writes a safetensors file: the header (`__metadata__` first, then the tensors in data order,
+/// padded with spaces to a multiple of 8 bytes as the reference writer does) is laid out from the
+/// declared tensors up front, then each tensor's bytes are written at its offset as it arrives, in
+/// any order, so only one tensor need be in memory. The file appears at its destination on
+/// ``finish()``.
 public final class SafetensorsWriter {
-    /// A tensor to be written: its name, stored dtype (F32, F16 or BF16) and shape.
+    /// A tensor to be written from float32 values: its name, stored dtype (F32, F16 or BF16) and shape.
     public struct Entry: Sendable {
         /// The tensor's name.
         public var name: String
@@ -25,34 +26,45 @@ public final class SafetensorsWriter {
 
     private let output: AtomicOutput
     private let handle: FileHandle
-    private let layout: [String: (entry: Entry, offset: Int)]
+    private let layout: [String: (info: TensorInfo, offset: Int)]
     private let dataStart: Int
     private var pending: Set<String>
 
-    /// Creates the temporary file and writes the header for `entries`.
-    public init(path: String, entries: [Entry], metadata: [String: String] = [:], options: WriteOptions = WriteOptions()) throws(InteropError) {
-        let names = entries.map(\.name)
+    /// Creates the temporary file and writes the header for `entries`, stored in name order.
+    public convenience init(path: String, entries: [Entry], metadata: [String: String] = [:], options: WriteOptions = WriteOptions()) throws(InteropError) {
+        var tensors: [TensorInfo] = []
+        for entry in entries.sorted(by: { $0.name < $1.name }) {
+            guard entry.dtype.isWritable, let dtype = TensorDType(safetensorsName: entry.dtype.rawValue),
+                  let info = TensorInfo(name: entry.name, dtype: dtype, shape: entry.shape) else {
+                throw .malformedSafetensors(path: path, problem: "cannot write tensor \"\(entry.name)\" as \(entry.dtype.rawValue) \(entry.shape); adaptool writes F32, F16 or BF16")
+            }
+            tensors.append(info)
+        }
+        try self.init(path: path, tensors: tensors, metadata: metadata, options: options)
+    }
+
+    /// Creates the temporary file and writes the header for `tensors`, whose data is stored in the
+    /// order given (a copy of another file keeps that file's order). Any ``TensorDType`` may be
+    /// written as raw bytes (``write(_:bytes:digest:)``).
+    public init(path: String, tensors: [TensorInfo], metadata: [String: String] = [:], options: WriteOptions = WriteOptions()) throws(InteropError) {
+        let names = tensors.map(\.name)
         guard Set(names).count == names.count, !names.contains("__metadata__") else {
             throw .malformedSafetensors(path: path, problem: "tensor names must be unique and not \"__metadata__\"")
-        }
-        for entry in entries where !entry.dtype.isWritable || entry.shape.contains(where: { $0 < 0 }) {
-            throw .malformedSafetensors(path: path, problem: "cannot write tensor \"\(entry.name)\" as \(entry.dtype.rawValue) \(entry.shape); adaptool writes F32, F16 or BF16")
         }
         var members: [(key: String, value: JSONValue)] = []
         if !metadata.isEmpty {
             members.append(("__metadata__", .object(metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
         }
-        var layout: [String: (entry: Entry, offset: Int)] = [:]
+        var layout: [String: (info: TensorInfo, offset: Int)] = [:]
         var offset = 0
-        for entry in entries.sorted(by: { $0.name < $1.name }) {
-            let size = entry.shape.reduce(1, *) * entry.dtype.bitsPerElement / 8
-            members.append((entry.name, .object([
-                ("dtype", .string(entry.dtype.rawValue)),
-                ("shape", .array(entry.shape.map { .number(Double($0)) })),
-                ("data_offsets", .array([.number(Double(offset)), .number(Double(offset + size))])),
+        for info in tensors {
+            members.append((info.name, .object([
+                ("dtype", .string(info.dtype.safetensorsName)),
+                ("shape", .array(info.shape.map { .number(Double($0)) })),
+                ("data_offsets", .array([.number(Double(offset)), .number(Double(offset + info.byteCount))])),
             ])))
-            layout[entry.name] = (entry, offset)
-            offset += size
+            layout[info.name] = (info, offset)
+            offset += info.byteCount
         }
         var header = Array(JSONValue.object(members).serialized.utf8)
         header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8))
@@ -72,30 +84,42 @@ public final class SafetensorsWriter {
         try reserve(bytes: dataStart + offset)
     }
 
-    /// Writes tensor `name` (declared in the entries) from float32 `values` in row-major order.
-    public func write(_ name: String, values: [Float]) throws(InteropError) {
-        guard let (entry, offset) = layout[name], pending.contains(name) else {
+    /// The declared tensor `name` and its offset, if it is still to be written.
+    private func slot(_ name: String) throws(InteropError) -> (info: TensorInfo, offset: Int) {
+        guard let slot = layout[name], pending.contains(name) else {
             throw .malformedSafetensors(path: output.destination, problem: "tensor \"\(name)\" was not declared or was already written")
         }
-        guard values.count == entry.shape.reduce(1, *) else {
-            throw .badShape(path: output.destination, tensor: name, shape: [values.count], expected: "\(entry.shape) (\(entry.shape.reduce(1, *)) values)")
+        return slot
+    }
+
+    /// Writes tensor `name` (declared as F32, F16 or BF16) from float32 `values` in row-major order.
+    public func write(_ name: String, values: [Float]) throws(InteropError) {
+        let (info, offset) = try slot(name)
+        guard values.count == info.elementCount else {
+            throw .badShape(path: output.destination, tensor: name, shape: [values.count], expected: "\(info.shape) (\(info.elementCount) values)")
         }
         let position = dataStart + offset
         let written: Bool
-        switch entry.dtype {
-        case .f16: written = values.map { HalfPrecision.half(from: $0).littleEndian }.withUnsafeBytes { writeAll($0, at: position) }
-        case .bf16: written = values.map { HalfPrecision.bfloat16(from: $0).littleEndian }.withUnsafeBytes { writeAll($0, at: position) }
-        default:
+        switch info.dtype {
+        case .float16: written = values.map { HalfPrecision.half(from: $0).littleEndian }.withUnsafeBytes { writeAll($0, at: position) }
+        case .bfloat16: written = values.map { HalfPrecision.bfloat16(from: $0).littleEndian }.withUnsafeBytes { writeAll($0, at: position) }
+        case .float32:
             #if _endian(little)
             written = values.withUnsafeBytes { writeAll($0, at: position) }
             #else
             written = values.map { $0.bitPattern.littleEndian }.withUnsafeBytes { writeAll($0, at: position) }
             #endif
+        default:
+            throw .malformedSafetensors(path: output.destination, problem: "tensor \"\(name)\" is declared \(info.dtype.safetensorsName); float32 values are written as F32, F16 or BF16 only")
         }
+        try check(written, tensor: name)
+        pending.remove(name)
+    }
+
+    private func check(_ written: Bool, tensor name: String) throws(InteropError) {
         guard written else {
             throw .format(.io(path: output.destination, problem: "cannot write tensor \"\(name)\": \(String(cString: strerror(errno)))"))
         }
-        pending.remove(name)
     }
 
     /// Checks every tensor was written, closes the file and moves it into place.
@@ -133,6 +157,20 @@ public final class SafetensorsWriter {
             done += count
         }
         return true
+    }
+}
+
+extension SafetensorsWriter: TensorWriter {
+    /// Writes one declared tensor from its raw little-endian bytes, unchanged (the digest is not
+    /// stored: safetensors has no place for it).
+    public func write(_ info: TensorInfo, bytes: UnsafeRawBufferPointer, digest: String?) throws(InteropError) {
+        let (declared, offset) = try slot(info.name)
+        guard info == declared, bytes.count == declared.byteCount else {
+            throw .badShape(path: output.destination, tensor: info.name, shape: info.shape,
+                            expected: "\(declared.dtype.safetensorsName) \(declared.shape) (\(declared.byteCount) bytes) as declared, got \(info.dtype.safetensorsName) and \(bytes.count) bytes")
+        }
+        try check(writeAll(bytes, at: dataStart + offset), tensor: info.name)
+        pending.remove(info.name)
     }
 }
 

@@ -8,7 +8,9 @@ struct ExportCommand: AdaptoolCommand {
         discussion: """
         A checkpoint becomes a safetensors state dict (<layer>.weight, <layer>.bias); an adapter becomes a \
         PEFT folder (adapter_config.json + adapter_model.safetensors) that PeftModel.from_pretrained loads. \
-        DoRA adapters with norm_axis "input" have no PEFT equivalent and are refused.
+        DoRA adapters with norm_axis "input" have no PEFT equivalent and are refused. A format v2 checkpoint \
+        becomes a Hugging Face model folder (its tensors byte for byte in their own dtypes, sharded as imported, \
+        with the index, config.json and the other attached files), or one file when OUT ends in .safetensors.
         """)
 
     /// Element types the export can store.
@@ -22,8 +24,8 @@ struct ExportCommand: AdaptoolCommand {
 
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "Stored element type: f32 (exact), f16 or bf16 (rounded to nearest even).")
-    var dtype: StoredType = .f32
+    @Option(help: "Stored element type for a v1 file: f32 (exact, the default), f16 or bf16 (rounded to nearest even). A v2 checkpoint keeps each tensor's own dtype.")
+    var dtype: StoredType?
 
     func validate() throws {
         guard !output.compress else { throw ValidationError("--compress applies to HDF5 outputs; safetensors is never compressed") }
@@ -31,7 +33,20 @@ struct ExportCommand: AdaptoolCommand {
 
     func execute() throws {
         try output.requireFree()
-        let kind = try Interop.export(source, to: output.output, dtype: dtype.dtype, options: output.writeOptions)
-        print("wrote \(kind.rawValue) \(output.output) (\(dtype.dtype.rawValue))")
+        if FormatProbe.probe(path: source) ?? ("", 0) == (FormatV1.checkpointFormat, FormatV2.version) { return try exportV2Checkpoint() }
+        let stored = (dtype ?? .f32).dtype
+        let kind = try Interop.export(source, to: output.output, dtype: stored, options: output.writeOptions)
+        print("wrote \(kind.rawValue) \(output.output) (\(stored.rawValue))")
+    }
+
+    /// A v2 checkpoint → model folder (or one .safetensors file), every tensor in its own dtype.
+    private func exportV2Checkpoint() throws {
+        if let dtype {
+            throw ValidationError("--dtype \(dtype.rawValue): a v2 checkpoint is exported with each tensor in its own dtype, byte for byte; drop --dtype")
+        }
+        let checkpoint = try TensorCheckpointFile(path: source)
+        let (kind, notes) = try TensorCheckpointExport.run(checkpoint, to: output.output, options: output.writeOptions)
+        for note in notes { Console.note(note) }
+        print("wrote \(kind.rawValue) \(output.output): \(checkpoint.tensors.count) tensors")
     }
 }

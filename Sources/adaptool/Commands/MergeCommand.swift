@@ -6,12 +6,12 @@ import Foundation
 struct MergeCommand: AdaptoolCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge", abstract: "Fold LoRA/DoRA adapters into base weights.",
-        discussion: "LoRA: W' = W + s·scaling·B·A (several LoRA adapters add, each with its weight). DoRA: W' = m ⊙ V/‖V‖ with V = W + scaling·B·A; a DoRA adapter is merged alone. Computed in float64, written as float32 (spec/math.md).")
+        discussion: "LoRA: W' = W + s·scaling·B·A (several LoRA adapters add, each with its weight). DoRA: W' = m ⊙ V/‖V‖ with V = W + scaling·B·A; a DoRA adapter is merged alone. Computed in float64, written as float32 (spec/math.md). A Hugging Face model folder with PEFT adapter folders merges straight into a new model folder (same shards, config.json and other files copied); each changed tensor is rounded once to its own dtype and every other tensor copied byte for byte.")
 
-    @Argument(help: "The base checkpoint.")
+    @Argument(help: "The base checkpoint, or a Hugging Face model folder.")
     var base: String
 
-    @Argument(help: "One or more adapters trained on BASE.")
+    @Argument(help: "One or more adapters trained on BASE (PEFT folders for a model folder).")
     var adapters: [String]
 
     @OptionGroup var output: OutputOptions
@@ -46,6 +46,8 @@ struct MergeCommand: AdaptoolCommand {
     func execute() throws {
         try output.requireFree()
         let factors = try parsedWeights() ?? Array(repeating: scale ?? 1, count: adapters.count)
+        if let model = ModelFolder.detect(base) { return try mergeModelFolder(model, weights: factors) }
+        if FormatProbe.probe(path: base)?.version == FormatV2.version { return try mergeV2(weights: factors) }
         let entries = try zip(adapters, factors).map { path, weight in WeightedAdapter(try Adapter.read(from: path), weight: weight, label: path) }
         let summary = try CheckpointMerge.merge(base: base, adapters: entries, output: output.output,
                                                 options: output.writeOptions, ignoreFingerprint: ignoreFingerprint)
@@ -53,5 +55,31 @@ struct MergeCommand: AdaptoolCommand {
             Console.note("merged \(entry.label) (\(entry.adapter.method.rawValue), weight \(entry.weight)) into \(entry.adapter.targetLayers.joined(separator: ", "))")
         }
         print("wrote \(summary.output): \(summary.layerNames.count) layers, \(summary.changedLayers.count) changed, fingerprint \(summary.fingerprint)")
+    }
+}
+
+extension MergeCommand {
+    /// `merge MODEL_DIR PEFT_DIR… -o OUT_DIR`: the direct merge into a new model folder.
+    func mergeModelFolder(_ model: ModelFolder, weights: [Double]) throws {
+        guard !output.compress else { throw ValidationError("--compress applies to HDF5 outputs; a model folder holds safetensors, never compressed") }
+        let summary = try ModelFolderMerge.run(model: model, adapters: Array(zip(adapters, weights)), output: output.output,
+                                               options: output.writeOptions)
+        for note in summary.notes { Console.note("note: \(note)") }
+        for (adapter, weight) in zip(summary.adapters, weights) {
+            Console.note("merged \(adapter.label) (\(adapter.method), weight \(weight)) into \(adapter.targets) tensors")
+        }
+        print("wrote \(output.output): \(summary.merge.tensorCount) tensors, \(summary.merge.changed.count) changed")
+    }
+}
+
+extension MergeCommand {
+    /// `merge base.h5 adapter.h5… -o merged.h5` on format v2 files.
+    func mergeV2(weights: [Double]) throws {
+        let summary = try TensorCheckpointMerge.run(base: base, adapters: Array(zip(adapters, weights)), output: output.output,
+                                                    options: output.writeOptions, ignoreFingerprint: ignoreFingerprint)
+        for (adapter, weight) in zip(summary.adapters, weights) {
+            Console.note("merged \(adapter.label) (\(adapter.method), weight \(weight)) into \(adapter.targets) tensors")
+        }
+        print("wrote \(output.output): \(summary.merge.tensorCount) tensors, \(summary.merge.changed.count) changed, fingerprint \(summary.fingerprint)")
     }
 }

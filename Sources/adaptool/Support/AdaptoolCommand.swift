@@ -47,7 +47,7 @@ enum Console {
     /// library does not know about `--force`, the command line does.
     static func wording(of error: any Error) -> String {
         let text = String(describing: error)
-        switch error {
+        switch (error as? TensorMergeError)?.underlying ?? error {
         case FormatError.outputExists, InteropError.format(.outputExists): return text + "; pass --force to replace it"
         case MergeError.fingerprintMismatch: return text + "; pass --ignore-fingerprint if you are sure (every shape must still fit)"
         case TrainingError.missingFolder: return text + "; pass --data DIR or set CIFAR10_DIR"

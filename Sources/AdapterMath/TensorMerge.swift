@@ -1,0 +1,118 @@
+import AdapterCore
+import AdapterMethods
+
+/// One adapter to fold into (or out of) a base: where its factors come from and the user's weight.
+public struct WeightedFactorSource {
+    /// The adapter (an HDF5 v2 adapter, a PEFT folder, …).
+    public var source: any LowRankFactorSource
+    /// Multiplies every target's scaling (`--weights`, `--scale`).
+    public var weight: Double
+    /// How errors name it (its path).
+    public var label: String
+
+    /// Pairs an adapter with its weight.
+    public init(_ source: any LowRankFactorSource, weight: Double = 1, label: String) {
+        (self.source, self.weight, self.label) = (source, weight, label)
+    }
+}
+
+/// What a merge wrote.
+public struct TensorMergeSummary: Sendable, Equatable {
+    /// Tensors written (every base tensor).
+    public var tensorCount: Int
+    /// The tensors an adapter changed, in base order.
+    public var changed: [String]
+    /// Bytes of tensor data written.
+    public var bytes: Int
+}
+
+/// Merge and unmerge over named tensors, for any model: every base tensor is read, changed if an
+/// adapter targets it, and written, one at a time, in the base's order, so peak memory is about
+/// one tensor's bytes plus its float64 copy whatever the model's size.
+///
+/// A targeted tensor is widened exactly to float64, transposed to `[out, in]` when stored
+/// `[in, out]`, folded by each adapter's method in float64, checked finite, transposed back and
+/// rounded **once** to its own dtype. Every other tensor is copied byte for byte, with the base's
+/// stored digest passed on so it is not hashed again. Everything that can be checked from
+/// metadata is checked before the first tensor is written (spec/math.md §Precision).
+public enum TensorMerge {
+    /// Whether adapters are folded in or taken out.
+    public enum Direction: Sendable {
+        /// W' = fold(W) for each adapter in order.
+        case merge
+        /// W = unfold(W') for each adapter in reverse order (methods that cannot be undone throw).
+        case unmerge
+    }
+
+    /// Checks, from metadata alone, everything ``run(base:adapters:into:direction:baseFingerprint:ignoreFingerprint:)``
+    /// checks before writing: call it before creating an expensive output.
+    public static func check(base: some TensorReader, adapters: [WeightedFactorSource], direction: Direction = .merge,
+                             baseFingerprint: String? = nil, ignoreFingerprint: Bool = false) throws(TensorMergeError) {
+        _ = try MergePlan(base: base, adapters: adapters, direction: direction, baseFingerprint: ignoreFingerprint ? nil : baseFingerprint)
+    }
+
+    /// Folds (or unfolds) `adapters` into the tensors of `base`, writing every tensor to `output`
+    /// (which the caller then finishes). `baseFingerprint`, when known, is compared with each
+    /// adapter's recorded base unless `ignoreFingerprint`.
+    @discardableResult
+    public static func run(base: some TensorReader, adapters: [WeightedFactorSource], into output: some TensorWriter,
+                           direction: Direction = .merge, baseFingerprint: String? = nil,
+                           ignoreFingerprint: Bool = false) throws(TensorMergeError) -> TensorMergeSummary {
+        let plan = try MergePlan(base: base, adapters: adapters, direction: direction,
+                                 baseFingerprint: ignoreFingerprint ? nil : baseFingerprint)
+        var summary = TensorMergeSummary(tensorCount: 0, changed: [], bytes: 0)
+        for info in base.tensors {
+            var bytes: [UInt8]
+            do { bytes = try base.rawBytes(of: info.name) } catch { throw .base(error) }
+            var digest: String?
+            if let terms = plan.terms[info.name] {
+                try fold(&bytes, info: info, terms: terms, direction: direction)
+                summary.changed.append(info.name)
+            } else {
+                digest = base.storedDigest(of: info.name)
+            }
+            do { try bytes.withUnsafeBytes { try output.write(info, bytes: $0, digest: digest) } } catch { throw .output(error) }
+            summary.tensorCount += 1
+            summary.bytes += bytes.count
+        }
+        return summary
+    }
+
+    /// Applies `terms` to the stored bytes of one tensor, in place (same dtype, same byte count).
+    static func fold(_ bytes: inout [UInt8], info: TensorInfo, terms: [MergePlan.Term], direction: Direction) throws(TensorMergeError) {
+        guard let first = terms.first, let (out, inputs) = first.target.outputsAndInputs(ofBaseShape: info.shape) else { return }
+        let layout = first.target.layout
+        var weight = [Double](repeating: 0, count: info.elementCount)
+        bytes.withUnsafeBytes { raw in
+            weight.withUnsafeMutableBufferPointer { StoredWeight.widen(raw, dtype: info.dtype, layout: layout, out: out, inputs: inputs, into: $0) }
+        }
+        for term in terms {
+            var values: [String: [Double]] = [:]
+            for role in term.method.roles {
+                do { values[role] = try term.source.factorValues(tensor: info.name, role: role) } catch {
+                    throw .adapter(adapter: term.label, error)
+                }
+            }
+            let factors = LowRankFactors(rank: term.target.rank, values: values)
+            do {
+                try weight.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<Double>) throws(MethodError) in
+                    switch direction {
+                    case .merge: try term.method.fold(buffer, out: out, inputs: inputs, factors: factors, scaling: term.scaling, target: info.name)
+                    case .unmerge: try term.method.unfold(buffer, out: out, inputs: inputs, factors: factors, scaling: term.scaling, target: info.name)
+                    }
+                }
+            } catch {
+                throw .method(adapter: term.label, error)
+            }
+        }
+        guard let largest = weight.withUnsafeBufferPointer(StoredWeight.largestMagnitude) else {
+            throw .merge(.nonFinite(layer: info.name))
+        }
+        guard StoredWeight.fits(largest, in: info.dtype) else {
+            throw .merge(.outOfRange(tensor: info.name, dtype: info.dtype.rawValue, largest: largest))
+        }
+        bytes.withUnsafeMutableBytes { raw in
+            weight.withUnsafeBufferPointer { StoredWeight.narrow($0, dtype: info.dtype, layout: layout, out: out, inputs: inputs, into: raw) }
+        }
+    }
+}
