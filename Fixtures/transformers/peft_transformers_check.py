@@ -26,7 +26,8 @@ layout); keep every untouched tensor byte for byte; hold merged weights
 within 1e-5 relative of merge_and_unload (float32) or equal to the float64 merge rounded once
 (bfloat16, float16: at most 1 ulp apart on at most 0.1 % of elements); give the logits of the reference.
 One PASS/FAIL/SKIP line per case; exit status 1 on any FAIL. Without --adaptool only the PEFT side
-runs (SKIP lines say so).
+runs (SKIP lines say so). `--adaptool reference_adaptool.py` (a PEFT-based stand-in, run with this
+Python) tests this checker itself.
 
 --check-fixtures instead loads the committed numpy fixtures (generate.py) with transformers and
 PEFT and checks that PEFT wraps exactly the listed targets and that PEFT's float64 merge equals
@@ -199,7 +200,8 @@ def check_output(label, out_dir, model_dir, base, targets, peft_merged, referenc
 
 
 def run_cli(binary, *args):
-    result = subprocess.run([binary, *args], capture_output=True, text=True)
+    command = [sys.executable, binary] if binary.endswith(".py") else [binary]  # reference_adaptool.py
+    result = subprocess.run([*command, *args], capture_output=True, text=True)
     if result.returncode != 0:
         raise CaseFailure(f"adaptool {' '.join(args[:1])} exited {result.returncode}: {result.stderr.strip()[:300]}")
 
