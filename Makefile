@@ -56,6 +56,7 @@ data:
 fixtures: deps
 	$(PYTHON) Fixtures/generate.py Fixtures
 	$(PYTHON) Fixtures/interop/generate.py Fixtures/interop
+	$(PYTHON) Fixtures/transformers/generate.py Fixtures/transformers
 
 clean:
 	rm -rf .build out

@@ -30,12 +30,14 @@ let package = Package(
         .target(
             name: "AdapterCore",
             dependencies: ["HDF5Support", "LinearAlgebra", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "AdapterMath", dependencies: ["AdapterCore"]),
+        // One type per adapter method (LoRA, DoRA) and the registry that names them.
+        .target(name: "AdapterMethods", dependencies: ["AdapterCore"]),
+        .target(name: "AdapterMath", dependencies: ["AdapterCore", "AdapterMethods"]),
         .target(name: "AdapterTraining", dependencies: ["AdapterCore", "AdapterMath"]),
-        .target(name: "AdapterInterop", dependencies: ["AdapterCore"]),
+        .target(name: "AdapterInterop", dependencies: ["AdapterCore", "AdapterMethods", "AdapterMath"]),
         .target(
             name: "AdapterKit",
-            dependencies: ["AdapterCore", "AdapterMath", "AdapterTraining", "AdapterInterop"]),
+            dependencies: ["AdapterCore", "AdapterMethods", "AdapterMath", "AdapterTraining", "AdapterInterop"]),
 
         // The thin CLI.
         .executableTarget(
@@ -46,6 +48,7 @@ let package = Package(
         .target(name: "AdapterTestSupport", dependencies: ["AdapterCore"], path: "Tests/AdapterTestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "AdapterTestSupport"]),
         .testTarget(name: "AdapterCoreTests", dependencies: ["AdapterCore", "AdapterTestSupport"]),
+        .testTarget(name: "AdapterMethodsTests", dependencies: ["AdapterMethods", "AdapterTestSupport"]),
         .testTarget(name: "AdapterMathTests", dependencies: ["AdapterMath", "AdapterTestSupport"]),
         .testTarget(name: "AdapterTrainingTests", dependencies: ["AdapterTraining", "AdapterTestSupport"]),
         .testTarget(name: "AdapterInteropTests", dependencies: ["AdapterInterop", "AdapterMath", "AdapterTestSupport"]),

@@ -2,4 +2,5 @@
 @_exported import AdapterCore
 @_exported import AdapterInterop
 @_exported import AdapterMath
+@_exported import AdapterMethods
 @_exported import AdapterTraining

@@ -16,4 +16,13 @@ public protocol TensorReader<Failure> {
     /// The tensor's values widened to float64 (exact for every floating dtype), row-major;
     /// an integer or bool tensor is an error.
     func float64Values(of name: String) throws(Failure) -> [Double]
+
+    /// The tensor's SHA-256 ``TensorDigest`` as the file records it, without reading data; nil
+    /// when the format stores none (safetensors). Diff skips tensors whose digests match.
+    func storedDigest(of name: String) -> String?
+}
+
+extension TensorReader {
+    /// Formats that store no digests.
+    public func storedDigest(of name: String) -> String? { nil }
 }
