@@ -72,13 +72,16 @@ import AdapterTestSupport
     @Test func compressedCheckpointAndKnownDigests() throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("c.h5")
-        let tensors = Self.sampleTensors()
+        // 8 MB of zeros deflate to far less than the file: still read (bounded by deflate's ratio, not the file size).
+        let tensors = Self.sampleTensors() + [(TensorInfo(name: "zeros", dtype: .float32, shape: [2048, 1024])!, [UInt8](repeating: 0, count: 8 << 20))]
         let writer = try TensorCheckpointWriter(path: path, metadata: TensorCheckpointMetadata(architecture: "unknown"), options: WriteOptions(compressionLevel: 4))
         let wrong = String(repeating: "ab", count: 32)
         for (info, bytes) in tensors {
             try bytes.withUnsafeBytes { try writer.write(info, bytes: $0, digest: info.name == "mask" ? wrong : nil) }
         }
         try writer.commit()
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(size < 8 << 20, "compressed: \(size) bytes")
         let file = try TensorCheckpointFile(path: path)
         for (info, bytes) in tensors { #expect(try file.rawBytes(of: info.name) == bytes) }
         #expect(file.digest(of: "mask") == wrong, "a given digest is stored as is")
@@ -88,7 +91,14 @@ import AdapterTestSupport
 
     @Test func digestsMatchHashlibAndParallelMatchesSequential() throws {
         let tensors = Self.sampleTensors()
-        let parallel = TensorDigest.digests(of: tensors.map(\.0)) { index in tensors[index].1.withUnsafeBytes { $0 } }
+        // Buffers that outlive the parallel call (each read by one worker).
+        let buffers = tensors.map { _, bytes in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
+            buffer.copyBytes(from: bytes)
+            return buffer
+        }
+        defer { buffers.forEach { $0.deallocate() } }
+        let parallel = TensorDigest.digests(of: tensors.map(\.0)) { UnsafeRawBufferPointer(buffers[$0]) }
         let sequential = tensors.map { info, bytes in bytes.withUnsafeBytes { TensorDigest.digest(of: info, bytes: $0) } }
         #expect(parallel == sequential)
         var streamed = TensorDigest(tensors[2].0)

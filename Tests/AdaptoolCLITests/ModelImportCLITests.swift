@@ -82,4 +82,20 @@ import Testing
         }
         #expect(try dir.contents() == ["cat.png", "empty"])
     }
+
+    /// A FIFO where the weights should be is refused before it is opened (under `timeout`, so a
+    /// regression fails instead of hanging); a FIFO among the side files is left out with a note.
+    @Test func aFIFOInAModelFolderNeverBlocks() throws {
+        let dir = try TemporaryDirectory()
+        try TinyTransformers.generate(["llama", dir.file("llama"), "F32", "1"])
+        #expect(mkfifo(dir.file("llama/tokenizer.json"), 0o600) == 0)
+        let noted = try InputTest.adaptool(["import", dir.file("llama"), "-o", dir.file("base.h5")])
+        #expect(noted.status == 0 && noted.stderr.contains("not attached") && noted.stderr.contains("tokenizer.json"), "\(noted.stderr)")
+        let weights = dir.file("llama/model.safetensors")
+        try FileManager.default.removeItem(atPath: weights)
+        #expect(mkfifo(weights, 0o600) == 0)
+        let result = try InputTest.adaptool(["import", dir.file("llama"), "-o", dir.file("again.h5")])
+        InputTest.expectOneErrorLine(result, naming: weights, containing: "is a FIFO (named pipe), not a regular file")
+        #expect(try dir.contents() == ["base.h5", "llama"])
+    }
 }

@@ -46,7 +46,7 @@ struct ImportCommand: AdaptoolCommand {
                   + "\(summary.byteCount) bytes\(files), fingerprint \(summary.fingerprint)")
         case .tensorAdapter(let summary):
             let ranks = Set(summary.targets.map(\.rank)).sorted().map(String.init).joined(separator: "/")
-            print("wrote \(summary.method) adapter \(output.output) (format v2): \(summary.targets.count) targets, rank \(ranks), "
+            print("wrote \(summary.method) adapter \(output.output) (format v2): \(summary.targets.count) target\(summary.targets.count == 1 ? "" : "s"), rank \(ranks), "
                   + "base \(summary.baseFingerprint)")
         }
     }
