@@ -7,7 +7,7 @@ import Testing
 /// v1 files seen as tensors: the generic LoRA/DoRA folds applied through the views agree with the
 /// v1 merge (two implementations of the same formulas), and the tensor view returns the layers.
 @Suite struct V1ViewTests {
-    @Test(arguments: ["adapter_lora.h5", "adapter_dora_output.h5"])
+    @Test(arguments: ["adapter_lora.h5", "adapter_dora_output.h5", "adapter_dora_input.h5"])
     func genericFoldThroughTheViewsMatchesTheV1Merge(adapterFile: String) throws {
         let base = try CheckpointFile(path: PackagePaths.fixtures + "/checkpoint.h5")
         let adapter = try Adapter.read(from: PackagePaths.fixtures + "/" + adapterFile)
@@ -37,10 +37,5 @@ import Testing
         #expect(try file.float64Values(of: file.layerNames[0] + ".bias") == layer.bias.map(Double.init))
         #expect(file.info(named: "nope.weight") == nil)
         #expect(throws: FormatError.self) { try file.rawBytes(of: "nope.weight") }
-    }
-
-    @Test func inputAxisDoRAHasNoV2Method() throws {
-        let adapter = try Adapter.read(from: PackagePaths.fixtures + "/adapter_dora_input.h5")
-        #expect(throws: FormatError.self) { try V1AdapterFactors(adapter, path: "adapter_dora_input.h5") }
     }
 }

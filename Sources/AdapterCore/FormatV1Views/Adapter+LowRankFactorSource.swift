@@ -1,7 +1,7 @@
 /// A v1 adapter seen as low-rank targets, so the tensor-generic merge, diff and export take v1
 /// adapters too: layer `fc1` adapts tensor `fc1.weight` (output-major), roles `A`, `B` and, for
-/// DoRA, `magnitude`. DoRA normalising input columns has no v2 method and is refused by
-/// ``V1AdapterFactors/init(_:path:)``.
+/// DoRA, `magnitude`. v1's DoRA over output rows is method `dora`; over input columns
+/// (`norm_axis = "input"`) it is method `dora_column`.
 public struct V1AdapterFactors: LowRankFactorSource {
     /// What reading can throw.
     public typealias Failure = FormatError
@@ -12,10 +12,6 @@ public struct V1AdapterFactors: LowRankFactorSource {
 
     /// Views `adapter` (read from `path`, named in errors).
     public init(_ adapter: Adapter, path: String) throws(FormatError) {
-        if adapter.method == .dora, adapter.normAxis == .input {
-            throw .invalidAttribute(path: path, object: "/", name: "norm_axis",
-                                    problem: "is \"input\"; only DoRA over output rows (PEFT's, norm_axis \"output\") has a v2 method, so this adapter stays a v1 file")
-        }
         var targets: [LowRankTarget] = [], layers: [String: AdapterLayer] = [:]
         for layer in adapter.layers {
             var factors: [String: TensorInfo] = [:]
@@ -26,9 +22,14 @@ public struct V1AdapterFactors: LowRankFactorSource {
             targets.append(LowRankTarget(tensor: tensor, rank: layer.rank, scaling: layer.scaling, factors: factors))
             layers[tensor] = layer
         }
-        manifest = LowRankManifest(method: adapter.method.rawValue, baseFingerprint: nil, targets: targets,
+        manifest = LowRankManifest(method: Self.methodName(of: adapter), baseFingerprint: nil, targets: targets,
                                    createdBy: adapter.createdBy, provenance: adapter.provenance)
         self.layers = layers
+    }
+
+    /// The v2 method name of a v1 adapter: `lora`, `dora` (output rows) or `dora_column`.
+    public static func methodName(of adapter: Adapter) -> String {
+        adapter.method == .dora && adapter.normAxis == .input ? "dora_column" : adapter.method.rawValue
     }
 
     /// The factor's values widened to float64.
