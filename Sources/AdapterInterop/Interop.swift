@@ -14,6 +14,10 @@ public enum Interop {
         case tensorCheckpoint(ModelImport.Summary)
         /// A format v2 adapter on such a model.
         case tensorAdapter(PEFTModelImport.Summary)
+        /// A v1 checkpoint rewritten as v2 (architecture mlp), with its v2 fingerprint.
+        case upgradedCheckpoint(fingerprint: String)
+        /// A v1 adapter rewritten as v2.
+        case upgradedAdapter
     }
 
     /// What an import produced, plus notes for the user.
@@ -52,8 +56,19 @@ public enum Interop {
             try InteropError.wrapping { () throws(FormatError) in try result.adapter.write(to: output, options: options) }
             return ImportResult(imported: .adapter(result.adapter), notes: result.notes)
         }
+        if case .checkpoint(let version) = kind, version == FormatV1.version {
+            let fingerprint = try InteropError.wrapping { () throws(FormatError) in try FormatUpgrade.checkpoint(from: source, to: output, options: options) }
+            return ImportResult(imported: .upgradedCheckpoint(fingerprint: fingerprint), notes: baseIgnored(base))
+        }
+        if case .adapter(let version) = kind, version == FormatV1.version {
+            try InteropError.wrapping { () throws(FormatError) in
+                let baseFile = try base.map { path throws(FormatError) in try CheckpointFile(path: path) }
+                try FormatUpgrade.adapter(from: source, base: baseFile, to: output, options: options)
+            }
+            return ImportResult(imported: .upgradedAdapter, notes: base == nil ? ["note: no --base: the v2 adapter records no base fingerprint; pass the v1 checkpoint it was trained on to record it"] : [])
+        }
         if BaseReference.isHDF5(source) {
-            throw .unknownSource(path: source, problem: "is an HDF5 file; import reads safetensors state dicts and PEFT folders (adaptool export converts HDF5 the other way)")
+            throw .unknownSource(path: source, problem: "is an HDF5 file but not a format v1 checkpoint or adapter; import reads models, safetensors files, PEFT folders and v1 files (to upgrade them to v2)")
         }
         let file = try SafetensorsFile(path: source)
         if file.header.tensors.contains(where: { $0.name.hasPrefix(PEFTKey.prefix) }) {

@@ -16,6 +16,8 @@ struct ImportCommand: AdaptoolCommand {
         which needs --base: with a v2 checkpoint, a model folder or a non-MLP .safetensors file it becomes a v2 \
         adapter (any target modules, rank/alpha patterns, rsLoRA, DoRA, GPT-2 Conv1D); with a v1 checkpoint or \
         MLP state dict, a v1 adapter. The base's fingerprint is recorded and every shape checked. See spec/interop.md.
+        SRC may also be a format v1 checkpoint or adapter (.h5): it is rewritten as format v2, losslessly (an \
+        adapter records its base's v2 fingerprint when --base names the v1 checkpoint it was trained on).
         """)
 
     @Argument(help: "The model folder, .safetensors file or PEFT adapter folder to import.")
@@ -44,6 +46,10 @@ struct ImportCommand: AdaptoolCommand {
             let files = summary.attachedFiles.isEmpty ? "" : ", files \(summary.attachedFiles.joined(separator: ", "))"
             print("wrote checkpoint \(output.output) (format v2, architecture \(summary.architecture)): \(summary.tensorCount) tensors, "
                   + "\(summary.byteCount) bytes\(files), fingerprint \(summary.fingerprint)")
+        case .upgradedCheckpoint(let fingerprint):
+            print("wrote checkpoint \(output.output) (format v2, architecture mlp), fingerprint \(fingerprint)")
+        case .upgradedAdapter:
+            print("wrote adapter \(output.output) (format v2)")
         case .tensorAdapter(let summary):
             let ranks = Set(summary.targets.map(\.rank)).sorted().map(String.init).joined(separator: "/")
             print("wrote \(summary.method) adapter \(output.output) (format v2): \(summary.targets.count) target\(summary.targets.count == 1 ? "" : "s"), rank \(ranks), "
