@@ -42,6 +42,30 @@ struct MLPFormatV2CLITests {
         #expect(mismatched.status == 1 && mismatched.stderr.split(separator: "\n").count == 1, "\(mismatched.stderr)")
     }
 
+    @Test func trainingOnAV2BaseWritesV2Files() throws {
+        let folder = try TemporaryDirectory()
+        let data = folder.file("data")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try SyntheticCIFAR10.write(SyntheticCIFAR10.make(trainCount: 200, testCount: 100, seed: 7), to: data)
+        let base = folder.file("base.h5"), base2 = folder.file("base2.h5")
+        _ = try run(["train", "base", "--data", data, "--hidden", "8", "--epochs", "1", "--quiet", "-o", base])
+        _ = try run(["import", base, "-o", base2])
+        let fingerprint = try TensorCheckpointFile(path: base2).fingerprint
+        for method in ["lora", "dora"] {
+            let adapter = folder.file("\(method)2.h5")
+            _ = try run(["train", method, "--base", base2, "--data", data, "--rank", "2", "--epochs", "1", "--quiet", "-o", adapter])
+            let written = try TensorAdapterFile(path: adapter)
+            #expect(written.manifest.method == method && written.manifest.baseFingerprint == fingerprint)
+            #expect(written.manifest.targets.map(\.tensor) == ["fc1.weight", "fc2.weight"])
+            _ = try run(["merge", base2, adapter, "-o", folder.file("\(method)-merged.h5")])
+        }
+        let full = folder.file("full2.h5")
+        _ = try run(["train", "full", "--base", base2, "--data", data, "--epochs", "1", "--quiet", "-o", full])
+        let tuned = try TensorCheckpointFile(path: full)
+        #expect(tuned.architecture == "mlp" && tuned.metadata.layerOrder == ["fc1", "fc2"])
+        #expect(try run(["inspect", "--verify", full]).status == 0)
+    }
+
     @Test func evalRefusesAModelThatIsNotAnMLP() throws {
         let folder = try TemporaryDirectory()
         let model = folder.file("llama.h5")

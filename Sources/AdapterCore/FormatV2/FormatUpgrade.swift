@@ -24,14 +24,7 @@ public enum FormatUpgrade {
         let writer = try TensorCheckpointWriter(path: destination, metadata: metadata(of: file), options: options,
                                                 reservingBytes: file.tensors.reduce(0) { $0 + $1.byteCount })
         for info in file.tensors {
-            let bytes = try file.rawBytes(of: info.name)
-            do {
-                try bytes.withUnsafeBytes { try writer.write(info, bytes: $0, digest: nil) }
-            } catch let error as FormatError {
-                throw error
-            } catch {
-                throw .io(path: destination, problem: String(describing: error))
-            }
+            try write(info, try file.rawBytes(of: info.name), to: writer)
         }
         return try writer.commit()
     }
@@ -65,6 +58,14 @@ public enum FormatUpgrade {
             }
             baseFingerprint = try v2Fingerprint(of: base)
         }
+        try write(adapter, baseFingerprint: baseFingerprint, to: destination, options: options)
+    }
+
+    /// Writes the in-memory `adapter` (an MLP's, as the training engine holds it) as a v2 adapter
+    /// recording `baseFingerprint` (a v2 model fingerprint).
+    public static func write(_ adapter: Adapter, baseFingerprint: String?, to destination: String,
+                             options: WriteOptions = WriteOptions()) throws(FormatError) {
+        let view = try V1AdapterFactors(adapter, path: destination)
         let writer = try TensorAdapterWriter(path: destination, method: view.manifest.method, baseFingerprint: baseFingerprint,
                                              provenance: adapter.provenance, options: options)
         for target in view.manifest.targets {
@@ -73,5 +74,37 @@ public enum FormatUpgrade {
             try writer.write(target, factorValues: values)
         }
         try writer.commit()
+    }
+
+    /// Writes the in-memory MLP `checkpoint` as a v2 checkpoint; returns its v2 fingerprint.
+    @discardableResult
+    public static func write(_ checkpoint: Checkpoint, to destination: String, options: WriteOptions = WriteOptions()) throws(FormatError) -> String {
+        let v1 = checkpoint.metadata
+        var metadata = TensorCheckpointMetadata(architecture: FormatV2.mlpArchitecture, createdBy: v1.createdBy, provenance: v1.provenance,
+                                                activation: v1.activation, layerOrder: checkpoint.layerNames)
+        (metadata.inputShape, metadata.normalizationMean, metadata.normalizationStd, metadata.classNames) =
+            (v1.inputShape, v1.normalizationMean, v1.normalizationStd, v1.classNames)
+        let writer = try TensorCheckpointWriter(path: destination, metadata: metadata, options: options,
+                                                reservingBytes: checkpoint.parameterCount * TensorDType.float32.byteWidth)
+        for layer in checkpoint.layers {
+            for (suffix, shape, values) in [(CheckpointFile.weightSuffix, layer.weight.shape, layer.weight.values),
+                                            (CheckpointFile.biasSuffix, [layer.bias.count], layer.bias)] {
+                guard let info = TensorInfo(name: layer.name + suffix, dtype: .float32, shape: shape) else {
+                    throw .invalidLayer(path: destination, layer: layer.name, problem: "has a shape too large to describe")
+                }
+                let bytes = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
+                try write(info, bytes, to: writer)
+            }
+        }
+        return try writer.commit()
+    }
+
+    /// One tensor through `writer`, keeping its typed error.
+    private static func write(_ info: TensorInfo, _ bytes: [UInt8], to writer: TensorCheckpointWriter) throws(FormatError) {
+        var failure: FormatError?
+        bytes.withUnsafeBytes { raw in
+            do throws(FormatError) { try writer.write(info, bytes: raw, digest: nil) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 }
