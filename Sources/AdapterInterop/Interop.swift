@@ -68,10 +68,10 @@ public enum Interop {
             return ImportResult(imported: .upgradedAdapter, notes: base == nil ? ["note: no --base: the v2 adapter records no base fingerprint; pass the v1 checkpoint it was trained on to record it"] : [])
         }
         if case .checkpoint(let version) = kind, version == FormatV2.version {
-            throw .unknownSource(path: source, problem: "is already a format v2 checkpoint, so there is nothing to import (is an HDF5 file; adaptool export writes it out as a model folder or .safetensors)")
+            throw .unknownSource(path: source, problem: "is already a format v2 checkpoint, so there is nothing to import; adaptool export writes it out as a model folder or .safetensors")
         }
         if case .adapter(let version) = kind, version == FormatV2.version {
-            throw .unknownSource(path: source, problem: "is already a format v2 adapter, so there is nothing to import (is an HDF5 file; adaptool export writes it out as a PEFT folder)")
+            throw .unknownSource(path: source, problem: "is already a format v2 adapter, so there is nothing to import; adaptool export writes it out as a PEFT folder")
         }
         if BaseReference.isHDF5(source) {
             throw .unknownSource(path: source, problem: "is an HDF5 file but not a format v1 checkpoint or adapter; import reads models, safetensors files, PEFT folders and v1 files (to upgrade them to v2)")
