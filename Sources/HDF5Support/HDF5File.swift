@@ -70,9 +70,15 @@ package final class HDF5File {
         let fapl = try HDF5Call.checkID(H5Pcreate(adaptool_H5P_FILE_ACCESS()), "creating file access list")
         defer { H5Pclose(fapl) }
         try HDF5Call.check(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "configuring file access")
+        // No flock: outputs are fresh temporary files renamed into place, so nothing else opens
+        // them meanwhile, and an exclusive lock on a descriptor that a child process inherited
+        // (HDF5 opens without O_CLOEXEC) would refuse every reader of the finished file.
+        try HDF5Call.check(H5Pset_file_locking(fapl, false, true), "configuring file access")
         let id = try HDF5Call.checkID(
             H5Fcreate(path, adaptool_H5F_ACC_EXCL(), adaptool_H5P_DEFAULT(), fapl), "creating \"\(path)\"")
         let file = HDF5File(path: path, id: id, input: nil)
+        // Programs started while the file is written must not inherit its descriptor.
+        if let descriptor = file.descriptor() { _ = fcntl(descriptor, F_SETFD, fcntl(descriptor, F_GETFD) | FD_CLOEXEC) }
         if reservingBytes > 0, let descriptor = file.descriptor() {
             let code = posix_fallocate(descriptor, 0, off_t(reservingBytes))
             // EOPNOTSUPP / EINVAL: the file system cannot reserve; writes still report a full disk.

@@ -96,25 +96,21 @@ import AdapterTestSupport
 
     @Test(arguments: invalidNames)
     func refusesInvalid(_ name: String) throws {
-        let message = try #require(Self.invalid[name])
-        do {
-            _ = try TensorCheckpointFile(path: Self.path(name))
-            Issue.record("\(name) was accepted")
-        } catch {
-            #expect(error.description.contains(message), "\(name): \(error.description)")
-            #expect(error.description.hasPrefix(Self.path(name) + ":") || error.description.contains("\"\(Self.path(name))\""), "names the file: \(error)")
-            #expect(!error.description.contains("\n"))
-        }
+        try Self.expectRefused(name, message: try #require(Self.invalid[name])) { path throws(FormatError) in _ = try TensorCheckpointFile(path: path) }
     }
 
     @Test(arguments: invalidAdapterNames)
     func refusesInvalidAdapter(_ name: String) throws {
-        let message = try #require(Self.invalidAdapters[name])
-        do {
-            _ = try TensorAdapterFile(path: Self.path(name))
+        try Self.expectRefused(name, message: try #require(Self.invalidAdapters[name])) { path throws(FormatError) in _ = try TensorAdapterFile(path: path) }
+    }
+
+    /// Opening fixture `name` fails with one line that starts with its path and contains `message`.
+    static func expectRefused(_ name: String, message: String, open: (String) throws(FormatError) -> Void) throws {
+        do throws(FormatError) {
+            try open(path(name))
             Issue.record("\(name) was accepted")
         } catch {
-            #expect(error.description.hasPrefix(Self.path(name) + ":") && error.description.contains(message), "\(name): \(error.description)")
+            #expect(error.description.hasPrefix(path(name) + ":") && error.description.contains(message), "\(name): \(error.description)")
             #expect(!error.description.contains("\n"))
         }
     }

@@ -160,6 +160,20 @@ import AdapterTestSupport
         #expect(result.status == 0 && result.stdout.contains("h.0%2Fattn.c_attn.weight"), "\(result.stderr)")
     }
 
+    @Test func copiedTensorsKeepBytesDigestsShardsAndTheFingerprint() throws {
+        let dir = try TemporaryDirectory()
+        let source = try TensorCheckpointFile(path: PackagePaths.fixtures + "/v2/checkpoint_v2.h5")
+        let writer = try TensorCheckpointWriter(path: dir.file("copy.h5"), metadata: source.metadata)
+        for info in source.tensors { try writer.copy(info.name, from: source) }
+        #expect(try writer.commit() == source.fingerprint)
+        let copy = try TensorCheckpointFile(path: dir.file("copy.h5"))
+        for info in source.tensors {
+            #expect(try copy.rawBytes(of: info.name) == source.rawBytes(of: info.name))
+            #expect(copy.digest(of: info.name) == source.digest(of: info.name) && copy.shard(of: info.name) == source.shard(of: info.name))
+        }
+        #expect(try copy.verify().isValid)
+    }
+
     @Test func mlpMetadataRoundTrips() throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("mlp.h5")

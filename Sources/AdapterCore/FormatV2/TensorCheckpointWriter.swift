@@ -49,8 +49,7 @@ public final class TensorCheckpointWriter: TensorWriter {
     /// is stored as is; otherwise the digest is computed while HDF5 writes. `shard` records the
     /// source shard file so an export can shard the same way.
     public func write(_ info: TensorInfo, bytes: UnsafeRawBufferPointer, digest: String?, shard: String?) throws(FormatError) {
-        guard let file else { throw .io(path: path, problem: "already committed") }
-        _ = file
+        guard file != nil else { throw .io(path: path, problem: "already committed") }
         func invalid(_ problem: String) -> FormatError { .invalidTensor(path: path, tensor: info.name, problem: problem) }
         if let problem = TensorNameEscaping.problem(with: info.name) { throw invalid(problem) }
         guard !tensorNames.contains(info.name) else { throw invalid("written twice") }
@@ -61,8 +60,9 @@ public final class TensorCheckpointWriter: TensorWriter {
         if let digest, !TensorDigest.isDigest(digest) { throw invalid("the given digest \"\(digest.prefix(80))\" is not 64 lower-case hex digits") }
         let order = Int64(digests.count)
         var computed = digest ?? ""
+        var dataset: HDF5Dataset?
         let writeData = { () throws(FormatError) in
-            try self.output.writing { () throws(HDF5Error) in
+            dataset = try self.output.writing { () throws(HDF5Error) in
                 let dataset = try self.tensorsGroup.createRawDataset(TensorNameEscaping.escape(info.name), type: info.dtype.hdf5Storage,
                                                                    shape: info.shape, compressionLevel: self.compressionLevel)
                 try dataset.writeRaw(as: info.dtype.hdf5Storage, from: bytes)
@@ -70,6 +70,7 @@ public final class TensorCheckpointWriter: TensorWriter {
                 try dataset.setAttribute("dtype", .string(info.dtype.rawValue))
                 try dataset.setAttribute("order", .integer(order))
                 if let shard { try dataset.setAttribute("shard", .string(shard)) }
+                return dataset
             }
         }
         if digest != nil {
@@ -80,9 +81,8 @@ public final class TensorCheckpointWriter: TensorWriter {
         } else if let failure = ConcurrentPair.run(first: writeData, second: { computed = TensorDigest.digest(of: info, bytes: bytes) }) {
             throw failure
         }
-        try output.writing { () throws(HDF5Error) in
-            try tensorsGroup.openDataset(TensorNameEscaping.escape(info.name)).setAttribute("sha256", .string(computed))
-        }
+        // The digest is known only once hashing is done, so it is the last attribute written.
+        try output.writing { () throws(HDF5Error) in try dataset?.setAttribute("sha256", .string(computed)) }
         tensorNames.insert(info.name)
         digests.append((info.name, computed))
     }
