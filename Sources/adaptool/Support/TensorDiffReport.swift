@@ -47,7 +47,7 @@ enum TensorDiffReport {
     static func table(_ difference: TensorAdapterDifference) -> String {
         var table = TextTable(headers: ["target", "in", "rank", "scaling", "‖ΔU‖_F", "relative", "max|ΔU|", "factors", "same"])
         func pair<T: Equatable>(_ a: T?, _ b: T?, _ text: (T) -> String) -> String {
-            a == b ? a.map(text) ?? "-" : "\(a.map(text) ?? "-")/\(b.map(text) ?? "-")"
+            a == b ? a.map(text) ?? "-" : "\(a.map(text) ?? "-") vs \(b.map(text) ?? "-")"
         }
         for target in difference.targets {
             let presence = target.presence == .both ? "both" : (target.presence == .first ? "first" : "second")
