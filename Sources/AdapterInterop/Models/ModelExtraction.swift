@@ -32,6 +32,9 @@ public enum ModelExtraction {
     public static func run(base basePath: String, tuned tunedPath: String, rank: Int, method: any LowRankMethod.Type,
                            output: String, options: WriteOptions = WriteOptions()) throws -> Summary {
         let base = try TensorSources.open(basePath), tuned = try TensorSources.open(tunedPath)
+        guard base.reader.tensors.contains(where: { tuned.reader.info(named: $0.name)?.shape == $0.shape }) else {
+            throw InteropError.unknownSource(path: tunedPath, problem: "shares no tensor (same name and shape) with the base \(basePath); extract needs a fine-tune of that same model")
+        }
         let layout: WeightLayout = base.storesWeightsInputMajor ? .inputMajor : .outputMajor
         let (targets, inexpressible) = try TensorExtraction.extract(base: base.reader, tuned: tuned.reader, labels: (basePath, tunedPath),
                                                                      rank: rank, method: method, layout: { _ in layout })
