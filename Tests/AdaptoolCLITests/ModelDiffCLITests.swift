@@ -74,6 +74,10 @@ func expectDiffTrouble(_ result: ProcessResult, naming: String, _ context: [Stri
             #expect(result.stdout.contains("same: 28 tensors"), "\(result.stdout)")
         }
         #expect(try steps.run(["diff", steps.file("base.h5"), steps.file("base.h5")]).contains("(28 by stored digest)"))
+        // A v1 checkpoint is seen as <layer>.weight / <layer>.bias: the same as its exported state dict.
+        let v1 = PackagePaths.fixtures + "/checkpoint.h5"
+        try steps.run(["export", v1, "-o", steps.file("v1.safetensors")])
+        #expect(try steps.run(["diff", v1, steps.file("v1.safetensors")]).contains("same: "))
     }
 
     @Test func dtypeChangesAndOneSidedTensorsAreReported() throws {
