@@ -45,6 +45,7 @@ struct DiffCommand: AdaptoolCommand {
             if !difference.isSame { throw ExitCode(1) }
             return
         }
+        if base != nil { throw ValidationError("--base applies to two format v2 adapters; v1 files carry what their diff needs") }
         let difference = try FileDiff.compare(first, second, tolerance: DiffTolerance(atol: atol, rtol: rtol),
                                               normAxis: normAxis, computeRank: !noRank)
         if json {

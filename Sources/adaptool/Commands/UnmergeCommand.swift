@@ -4,7 +4,7 @@ import ArgumentParser
 /// `adaptool unmerge`: remove a LoRA adapter from a merged checkpoint.
 struct UnmergeCommand: AdaptoolCommand {
     static let configuration = CommandConfiguration(
-        commandName: "unmerge", abstract: "Remove a merged LoRA adapter: W = W' − s·scaling·B·A (DoRA cannot be unmerged).")
+        commandName: "unmerge", abstract: "Remove a merged LoRA adapter: W = W' − s·scaling·B·A (DoRA cannot be unmerged); v1, v2 checkpoints and model folders.")
 
     @Argument(help: "The merged checkpoint (format v1 or v2), or a merged Hugging Face model folder (then ADAPTER is a PEFT folder).")
     var merged: String
