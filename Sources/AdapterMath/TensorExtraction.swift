@@ -21,7 +21,8 @@ public enum TensorExtraction {
     /// side or shaped differently, are returned in `inexpressible` by name.
     public static func extract(base: any TensorReader, tuned: any TensorReader, labels: (base: String, tuned: String),
                                rank: Int, method: any LowRankMethod.Type,
-                               include: (TensorInfo) -> Bool = isLinearWeight) throws -> (targets: [ExtractedTarget], inexpressible: [String]) {
+                               include: (TensorInfo) -> Bool = isLinearWeight,
+                               layout: (TensorInfo) -> WeightLayout = { _ in .outputMajor }) throws -> (targets: [ExtractedTarget], inexpressible: [String]) {
         guard rank >= 1 else { throw ExtractionError.invalidRank(rank) }
         var targets: [ExtractedTarget] = [], inexpressible: [String] = []
         for info in base.tensors {
@@ -32,13 +33,12 @@ public enum TensorExtraction {
             if let digest = base.storedDigest(of: info.name), digest == tuned.storedDigest(of: info.name), info.dtype == tunedInfo.dtype { continue }
             let baseBytes = try base.rawBytes(of: info.name), tunedBytes = try tuned.rawBytes(of: info.name)
             if info.dtype == tunedInfo.dtype && baseBytes == tunedBytes { continue }
-            guard include(info), info.dtype.isFloatingPoint, tunedInfo.dtype.isFloatingPoint,
-                  let baseValues = info.dtype.float64Values(fromLittleEndian: baseBytes, count: info.elementCount),
-                  let tunedValues = tunedInfo.dtype.float64Values(fromLittleEndian: tunedBytes, count: tunedInfo.elementCount) else {
+            guard include(info), info.dtype.isFloatingPoint, tunedInfo.dtype.isFloatingPoint, info.shape.count == 2 else {
                 inexpressible.append(info.name)
                 continue
             }
-            targets.append(try extractTarget(info: info, base: baseValues, tuned: tunedValues, rank: rank, method: method))
+            targets.append(try extractTarget(info: info, base: baseBytes, tuned: tunedBytes, tunedDType: tunedInfo.dtype, rank: rank,
+                                             method: method, layout: layout(info)))
         }
         for info in tuned.tensors where base.info(named: info.name) == nil { inexpressible.append(info.name) }
         guard !targets.isEmpty else { throw ExtractionError.identical(base: labels.base, tuned: labels.tuned) }
@@ -50,9 +50,19 @@ public enum TensorExtraction {
         info.shape.count == 2 && info.dtype.isFloatingPoint && info.name.hasSuffix(".weight")
     }
 
-    private static func extractTarget(info: TensorInfo, base: [Double], tuned: [Double], rank: Int,
-                                      method: any LowRankMethod.Type) throws -> ExtractedTarget {
-        let (rows, columns) = (info.shape[0], info.shape[1])
+    /// `layout` says how the tensor is stored: an `inputMajor` one (`[in, out]`, GPT-2's Conv1D) is
+    /// transposed to `[out, in]` first, so the factors are in PEFT's orientation.
+    private static func extractTarget(info: TensorInfo, base baseBytes: [UInt8], tuned tunedBytes: [UInt8], tunedDType: TensorDType, rank: Int,
+                                      method: any LowRankMethod.Type, layout: WeightLayout) throws -> ExtractedTarget {
+        let (rows, columns) = layout == .outputMajor ? (info.shape[0], info.shape[1]) : (info.shape[1], info.shape[0])
+        func widened(_ bytes: [UInt8], _ dtype: TensorDType) -> [Double] {
+            var values = [Double](repeating: 0, count: info.elementCount)
+            bytes.withUnsafeBytes { raw in
+                values.withUnsafeMutableBufferPointer { StoredWeight.widen(raw, dtype: dtype, layout: layout, out: rows, inputs: columns, into: $0) }
+            }
+            return values
+        }
+        let base = widened(baseBytes, info.dtype), tuned = widened(tunedBytes, tunedDType)
         let delta = zip(tuned, base).map { $0 - $1 }
         let deltaSquares = delta.reduce(0) { $0 + $1 * $1 }
         let svd = try LAPACK.svd(rows: rows, columns: columns, values: delta, what: "TUNED − BASE of tensor \"\(info.name)\"")
@@ -73,7 +83,7 @@ public enum TensorExtraction {
         }
         let total = svd.singularValues.reduce(0) { $0 + $1 * $1 }
         let captured = total == 0 ? 1 : svd.singularValues.prefix(r).reduce(0) { $0 + $1 * $1 } / total
-        return ExtractedTarget(target: LowRankTarget(tensor: info.name, rank: r, scaling: 1, factors: infos),
+        return ExtractedTarget(target: LowRankTarget(tensor: info.name, rank: r, scaling: 1, layout: layout, factors: infos),
                                factors: LowRankFactors(rank: r, values: values),
                                report: ExtractedLayer(name: info.name, rank: r, deltaNorm: deltaSquares.squareRoot(), capturedShare: captured))
     }

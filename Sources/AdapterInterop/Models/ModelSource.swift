@@ -31,15 +31,7 @@ public struct ModelSource {
     /// The v2 model fingerprint an import of this source records (spec/format.md §Fingerprint v2),
     /// computed by reading and hashing one tensor at a time.
     public func fingerprint() throws(InteropError) -> String {
-        var digests: [(name: String, digest: String)] = []
-        for info in reader.tensors {
-            let bytes = try reader.rawBytes(of: info.name)
-            digests.append((info.name, bytes.withUnsafeBytes { TensorDigest.digest(of: info, bytes: $0) }))
-        }
-        guard let fingerprint = TensorDigest.modelFingerprint(digests) else {
-            throw .unrepresentable(path: path, what: "the model fingerprint", reason: "a tensor digest was not 64 hex digits")
-        }
-        return fingerprint
+        try TensorSources.fingerprint(of: reader, path: path)
     }
 
     /// The shard file holding `tensor` (for a single file, that file's name).

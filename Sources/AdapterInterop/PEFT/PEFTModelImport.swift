@@ -31,22 +31,16 @@ public enum PEFTModelImport {
 
     /// Imports `folder` against `base` into `output` (atomically).
     public static func adapter(from folder: PEFTFolder, base: String, to output: String, options: WriteOptions = WriteOptions()) throws(InteropError) -> Summary {
-        switch FileKind.detect(base) {
-        case .checkpoint(FormatV2.version):
-            let file = try InteropError.wrapping { () throws(FormatError) in try TensorCheckpointFile(path: base) }
-            let source = try PEFTFactorSource(folder: folder, base: file, baseArchitecture: file.architecture)
-            return try write(source, baseFingerprint: file.fingerprint, to: output, options: options)
-        case .modelFolder(let model):
-            let model = try ModelSource(folder: model)
-            let source = try PEFTFactorSource(folder: folder, base: model.reader, baseArchitecture: model.architecture)
-            return try write(source, baseFingerprint: model.fingerprint(), to: output, options: options)
-        case .safetensors:
-            let model = try ModelSource(file: SafetensorsFile(path: base))
-            let source = try PEFTFactorSource(folder: folder, base: model.reader, baseArchitecture: nil)
-            return try write(source, baseFingerprint: model.fingerprint(), to: output, options: options)
-        case let other:
-            throw .unknownSource(path: base, problem: "is \(other.summary); --base for a PEFT adapter on a transformer model is a v2 checkpoint (.h5), a model folder or a .safetensors file")
+        let kind = FileKind.detect(base)
+        guard TensorSources.isModel(kind), !kind.isVersion1 else {
+            throw .unknownSource(path: base, problem: "is \(kind.summary); --base for a PEFT adapter on a transformer model is a v2 checkpoint (.h5), a model folder or a .safetensors file")
         }
+        let model = try TensorSources.open(base, kind: kind)
+        let source = try PEFTFactorSource(folder: folder, base: model.reader, baseArchitecture: model.architecture)
+        guard let fingerprint = try model.v2Fingerprint() else {
+            throw .unknownSource(path: base, problem: "has no v2 model fingerprint to record as the adapter's base")
+        }
+        return try write(source, baseFingerprint: fingerprint, to: output, options: options)
     }
 
     private static func write(_ source: PEFTFactorSource, baseFingerprint: String, to output: String, options: WriteOptions) throws(InteropError) -> Summary {

@@ -8,7 +8,8 @@ struct ExportCommand: AdaptoolCommand {
         discussion: """
         A checkpoint becomes a safetensors state dict (<layer>.weight, <layer>.bias); an adapter becomes a \
         PEFT folder (adapter_config.json + adapter_model.safetensors) that PeftModel.from_pretrained loads. \
-        DoRA adapters with norm_axis "input" have no PEFT equivalent and are refused. A format v2 checkpoint \
+        DoRA adapters with norm_axis "input" have no PEFT equivalent and are refused. A format v2 adapter becomes a PEFT folder \
+        with every factor byte for byte in its stored dtype. A format v2 checkpoint \
         becomes a Hugging Face model folder (its tensors byte for byte in their own dtypes, sharded as imported, \
         with the index, config.json and the other attached files), or one file when OUT ends in .safetensors.
         """)
@@ -33,7 +34,9 @@ struct ExportCommand: AdaptoolCommand {
 
     func execute() throws {
         try output.requireFree()
-        if FormatProbe.probe(path: source) ?? ("", 0) == (FormatV1.checkpointFormat, FormatV2.version) { return try exportV2Checkpoint() }
+        let probed = FormatProbe.probe(path: source) ?? ("", 0)
+        if probed == (FormatV1.checkpointFormat, FormatV2.version) { return try exportV2Checkpoint() }
+        if probed == (FormatV1.adapterFormat, FormatV2.version) { return try exportV2Adapter() }
         let stored = (dtype ?? .f32).dtype
         let kind = try Interop.export(source, to: output.output, dtype: stored, options: output.writeOptions)
         print("wrote \(kind.rawValue) \(output.output) (\(stored.rawValue))")
@@ -48,5 +51,15 @@ struct ExportCommand: AdaptoolCommand {
         let (kind, notes) = try TensorCheckpointExport.run(checkpoint, to: output.output, options: output.writeOptions)
         for note in notes { Console.note(note) }
         print("wrote \(kind.rawValue) \(output.output): \(checkpoint.tensors.count) tensors")
+    }
+
+    /// A v2 adapter → PEFT folder, every factor byte for byte in its stored dtype.
+    private func exportV2Adapter() throws {
+        if let dtype {
+            throw ValidationError("--dtype \(dtype.rawValue): a v2 adapter is exported with each factor in its stored dtype, byte for byte; drop --dtype")
+        }
+        let summary = try TensorAdapterPEFTExport.run(try TensorAdapterFile(path: source), to: output.output, options: output.writeOptions)
+        let layout = summary.fanInFanOut ? ", fan_in_fan_out" : ""
+        print("wrote PEFT adapter folder \(output.output): \(summary.method), \(summary.modules.count) modules, r \(summary.rank), scaling \(summary.scaling)\(layout)")
     }
 }

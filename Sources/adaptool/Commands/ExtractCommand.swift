@@ -7,10 +7,10 @@ struct ExtractCommand: AdaptoolCommand {
     static let configuration = CommandConfiguration(
         commandName: "extract", abstract: "Extract a rank-R LoRA/DoRA adapter from TUNED − BASE by truncated SVD.")
 
-    @Argument(help: "The base checkpoint.")
+    @Argument(help: "The base: a checkpoint (.h5), a Hugging Face model folder or a .safetensors file.")
     var base: String
 
-    @Argument(help: "The fine-tuned checkpoint (same layers and shapes).")
+    @Argument(help: "The fine-tuned model (same tensors and shapes).")
     var tuned: String
 
     @Option(help: "The adapter rank (capped per layer at min(out, in)).")
@@ -18,8 +18,8 @@ struct ExtractCommand: AdaptoolCommand {
 
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "lora, or dora (magnitudes from TUNED, direction update from the SVD).")
-    var method: AdapterMethod = .lora
+    @Option(help: "A method of the registry: lora, or dora (magnitudes from TUNED, direction update from the SVD).")
+    var method = "lora"
 
     @Option(help: "DoRA's norm axis: output (per row) or input (per column).")
     var normAxis: NormAxis = .output
@@ -31,6 +31,10 @@ struct ExtractCommand: AdaptoolCommand {
 
     func execute() throws {
         try output.requireFree()
+        if ModelExtraction.handles(base, tuned) { return try extractV2() }
+        guard let method = AdapterMethod(rawValue: method) else {
+            throw ValidationError("--method \(method): a format v1 checkpoint takes \(AdapterMethod.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
         let (adapter, layers) = try AdapterExtraction.extract(base: base, tuned: tuned, rank: rank, method: method, normAxis: normAxis)
         try adapter.write(to: output.output, options: output.writeOptions)
         var table = TextTable(headers: ["layer", "rank", "‖ΔW‖_F", "captured ‖ΔW‖²"])
@@ -45,3 +49,22 @@ struct ExtractCommand: AdaptoolCommand {
     }
 }
 
+extension ExtractCommand {
+    /// Any model (v2 checkpoint, model folder, .safetensors): a format v2 adapter.
+    func extractV2() throws {
+        guard normAxis == .output else {
+            throw ValidationError("--norm-axis input: only DoRA over output rows (PEFT's) exists in format v2; drop --norm-axis")
+        }
+        let summary = try ModelExtraction.run(base: base, tuned: tuned, rank: rank, method: try LowRankMethods.named(method),
+                                              output: output.output, options: output.writeOptions)
+        var table = TextTable(headers: ["tensor", "rank", "‖ΔW‖_F", "captured ‖ΔW‖²"])
+        for target in summary.targets {
+            table.append([target.name, String(target.rank), String(format: "%.4g", target.deltaNorm), String(format: "%.2f%%", 100 * target.capturedShare)])
+        }
+        print(table.render())
+        for name in summary.inexpressible {
+            Console.note("note: tensor \"\(name)\" changed (or is on one side only) but is not a 2-D weight an adapter can carry; it is not in the adapter")
+        }
+        print("wrote \(output.output): \(summary.method) adapter (format v2), rank \(rank), \(summary.targets.count) targets, base \(summary.baseFingerprint ?? "not recorded")")
+    }
+}
