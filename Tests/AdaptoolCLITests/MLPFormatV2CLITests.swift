@@ -3,7 +3,8 @@ import AdapterTestSupport
 import Foundation
 import Testing
 
-/// The MLP as one architecture of format v2: a trained base and adapters upgraded to v2 evaluate
+/// The MLP as one architecture of format v2 (what `train base` writes by default; these tests
+/// start from `--format v1` to compare the formats): a trained base and adapters upgraded to v2 evaluate
 /// exactly like the v1 files, the v2 merge evaluates like the unmerged adapter, and a v2 model of
 /// another architecture is refused by eval in one line.
 struct MLPFormatV2CLITests {
@@ -21,7 +22,7 @@ struct MLPFormatV2CLITests {
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         try SyntheticCIFAR10.write(SyntheticCIFAR10.make(trainCount: 300, testCount: 200, seed: 5), to: data)
         let base = folder.file("base.h5"), lora = folder.file("lora.h5"), dora = folder.file("dora.h5")
-        _ = try run(["train", "base", "--data", data, "--hidden", "16", "--epochs", "1", "--quiet", "-o", base])
+        _ = try run(["train", "base", "--format", "v1", "--data", data, "--hidden", "16", "--epochs", "1", "--quiet", "-o", base])
         _ = try run(["train", "lora", "--base", base, "--data", data, "--rank", "2", "--epochs", "1", "--quiet", "-o", lora])
         _ = try run(["train", "dora", "--base", base, "--data", data, "--rank", "2", "--norm-axis", "input", "--epochs", "1", "--quiet", "-o", dora])
         let base2 = folder.file("base2.h5")
@@ -48,7 +49,7 @@ struct MLPFormatV2CLITests {
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         try SyntheticCIFAR10.write(SyntheticCIFAR10.make(trainCount: 200, testCount: 100, seed: 7), to: data)
         let base = folder.file("base.h5"), base2 = folder.file("base2.h5")
-        _ = try run(["train", "base", "--data", data, "--hidden", "8", "--epochs", "1", "--quiet", "-o", base])
+        _ = try run(["train", "base", "--format", "v1", "--data", data, "--hidden", "8", "--epochs", "1", "--quiet", "-o", base])
         _ = try run(["import", base, "-o", base2])
         let fingerprint = try TensorCheckpointFile(path: base2).fingerprint
         for method in ["lora", "dora"] {

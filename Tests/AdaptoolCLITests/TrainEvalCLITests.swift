@@ -27,16 +27,17 @@ struct TrainEvalCLITests {
         #expect(trained.stdout.contains("test accuracy"))
         #expect(trained.stderr.contains("epoch 2/2"), "one plain progress line per epoch when stderr is not a terminal")
         #expect(try String(contentsOfFile: folder.file("base.csv"), encoding: .utf8).split(separator: "\n").count == 3)
-        let checkpoint = try CheckpointFile(path: base)
+        let checkpoint = try TensorCheckpointFile(path: base)
+        #expect(checkpoint.architecture == "mlp" && checkpoint.metadata.layerOrder == ["fc1", "fc2"])
         #expect(checkpoint.metadata.inputShape == [3, 32, 32] && checkpoint.metadata.normalizationStd == [0.5, 0.5, 0.5])
         #expect(checkpoint.metadata.provenance?.contains("\"learning_rate\":0.005") == true)
 
         _ = try run(["train", "lora", "--base", base, "--data", data, "--rank", "2", "--scaling", "4", "--epochs", "2", "--quiet", "-o", lora])
         _ = try run(["train", "dora", "--base", base, "--data", data, "--rank", "2", "--alpha", "8", "--targets", "fc1",
                      "--norm-axis", "input", "--epochs", "1", "--quiet", "-o", dora])
-        let loraAdapter = try Adapter.read(from: lora), doraAdapter = try Adapter.read(from: dora)
-        #expect(loraAdapter.baseFingerprint == checkpoint.storedFingerprint && loraAdapter.targetLayers == ["fc1", "fc2"])
-        #expect(doraAdapter.normAxis == .input && doraAdapter.scaling == 4 && doraAdapter.targetLayers == ["fc1"])
+        let loraAdapter = try TensorAdapterFile(path: lora).manifest, doraAdapter = try TensorAdapterFile(path: dora).manifest
+        #expect(loraAdapter.baseFingerprint == checkpoint.fingerprint && loraAdapter.targets.map(\.tensor) == ["fc1.weight", "fc2.weight"])
+        #expect(doraAdapter.method == "dora_column" && doraAdapter.targets.map(\.scaling) == [4] && doraAdapter.targets.map(\.tensor) == ["fc1.weight"])
 
         for adapter in [lora, dora] {
             let result = try run(["eval", base, "--adapter", adapter, "--data", data, "--compare-merged", "--json"])

@@ -18,6 +18,8 @@ struct TrainBaseCommand: AdaptoolCommand {
     var hidden = "128,256"
     @OptionGroup var training: TrainingOptions
     @OptionGroup var output: OutputOptions
+    @Option(help: "The checkpoint's format: v2 (named tensors, architecture mlp; the default) or v1 (the first release's layout). Adapters trained on it follow its format.")
+    var format: CheckpointFormat = .v2
 
     func validate() throws { _ = try Self.sizes(hidden) }
 
@@ -34,8 +36,18 @@ struct TrainBaseCommand: AdaptoolCommand {
         try TrainingMemory.check(widths: [CIFAR10.imageBytes] + sizes + [CIFAR10.classCount], batchSize: training.batchSize, option: "--hidden")
         try training.run("base", data: dataOptions, output: output, defaultEpochs: 2,
                          train: { data, settings, progress in try TrainingRun.trainBase(hidden: sizes, data: data, settings: settings, progress: progress) },
-                         write: { checkpoint in try checkpoint.write(to: output.output, options: output.writeOptions) })
+                         write: { checkpoint in
+                             switch format {
+                             case .v2: try FormatUpgrade.write(checkpoint, to: output.output, options: output.writeOptions)
+                             case .v1: try checkpoint.write(to: output.output, options: output.writeOptions)
+                             }
+                         })
     }
+}
+
+/// Which checkpoint format `train base` writes.
+enum CheckpointFormat: String, ExpressibleByArgument, CaseIterable {
+    case v1, v2
 }
 
 /// `adaptool train full`.
