@@ -32,7 +32,10 @@ import Testing
             #expect(try upgraded.float64Values(of: layer.name + ".bias") == layer.bias.map(Double.init))
         }
         #expect(result.stdout.contains(upgraded.fingerprint))
-        #expect(try run(["inspect", "--verify", dir.file("v2.h5")]).status == 0)
+        let inspect = try run(["inspect", "--verify", dir.file("v2.h5")])
+        #expect(inspect.status == 0)
+        #expect(inspect.stdout.contains("layers:       " + described.layerNames.joined(separator: " → ") + " (relu)"), "\(inspect.stdout)")
+        #expect(inspect.stdout.contains("classes:      a, b, c, d, e") && inspect.stdout.contains("input shape:  [1, 4, 4]"))
     }
 
     @Test(arguments: [(AdapterMethod.lora, NormAxis?.none), (.dora, .output), (.dora, .input)])

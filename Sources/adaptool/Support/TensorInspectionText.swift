@@ -55,6 +55,13 @@ enum TensorInspectionText {
     private static func facts(_ inspection: TensorFileInspection) -> String {
         var lines: [String] = []
         if let architecture = inspection.architecture { lines.append("architecture: \(shown(architecture))") }
+        // An MLP's description (what train and eval use), from its root attributes.
+        if case .strings(let layers)? = inspection.attributes["layer_names"] {
+            let activation = inspection.attributes["activation"].map { " (\($0))" } ?? ""
+            lines.append("layers:       \(shown(layers.joined(separator: " → ")))\(activation)")
+        }
+        if let shape = inspection.attributes["input_shape"] { lines.append("input shape:  \(shown(shape.description))") }
+        if case .strings(let classes)? = inspection.attributes["class_names"] { lines.append("classes:      \(shown(classes.joined(separator: ", ")))") }
         if let fingerprint = inspection.fingerprint { lines.append("fingerprint:  \(shown(fingerprint)) (stored; --verify recomputes it)") }
         if let method = inspection.method { lines.append("method:       \(shown(method))") }
         if inspection.kind == .adapter {
