@@ -3,22 +3,6 @@ import AdapterMath
 import AdapterTestSupport
 import Testing
 
-/// An in-memory model for diff tests: float32 and int64 tensors with optional stored digests.
-private struct MemoryModel: TensorReader {
-    var entries: [(info: TensorInfo, bytes: [UInt8], digest: String?)]
-    var tensors: [TensorInfo] { entries.map(\.info) }
-    func info(named name: String) -> TensorInfo? { entries.first { $0.info.name == name }?.info }
-    func rawBytes(of name: String) throws(FormatError) -> [UInt8] {
-        guard let entry = entries.first(where: { $0.info.name == name }) else { throw .io(path: "memory", problem: "no \(name)") }
-        return entry.bytes
-    }
-    func float64Values(of name: String) throws(FormatError) -> [Double] {
-        let bytes = try rawBytes(of: name)
-        return info(named: name).flatMap { $0.dtype.float64Values(fromLittleEndian: bytes, count: $0.elementCount) } ?? []
-    }
-    func storedDigest(of name: String) -> String? { entries.first { $0.info.name == name }?.digest }
-}
-
 private func float32Tensor(_ name: String, _ shape: [Int], _ values: [Float], digest: String? = nil) throws -> (info: TensorInfo, bytes: [UInt8], digest: String?) {
     let info = try #require(TensorInfo(name: name, dtype: .float32, shape: shape))
     return (info, values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }, digest)
@@ -30,12 +14,12 @@ private func float32Tensor(_ name: String, _ shape: [Int], _ values: [Float], di
         let weight = generator.floats(12), norm = generator.floats(4)
         var changed = weight
         changed[5] += 0.25
-        let first = MemoryModel(entries: [
+        let first = MemoryTensorReader(entries: [
             try float32Tensor("layers.0.q_proj.weight", [3, 4], weight),
             try float32Tensor("layers.0.norm.weight", [4], norm),
             try float32Tensor("only.first", [1], [1]),
         ])
-        let second = MemoryModel(entries: [
+        let second = MemoryTensorReader(entries: [
             try float32Tensor("layers.0.q_proj.weight", [3, 4], changed),
             try float32Tensor("layers.0.norm.weight", [4], norm),
             try float32Tensor("only.second", [1], [1]),
@@ -55,13 +39,13 @@ private func float32Tensor(_ name: String, _ shape: [Int], _ values: [Float], di
 
     @Test func equalDigestsSkipReadingAndToleranceApplies() throws {
         let digest = String(repeating: "ab", count: 32)
-        let first = MemoryModel(entries: [try float32Tensor("w", [2], [1, 2], digest: digest)])
+        let first = MemoryTensorReader(entries: [try float32Tensor("w", [2], [1, 2], digest: digest)])
         // Different bytes but the same recorded digest: decided without reading (a file that lies
         // about its digests is caught by inspect --verify, not by diff).
-        let second = MemoryModel(entries: [try float32Tensor("w", [2], [1, 3], digest: digest)])
+        let second = MemoryTensorReader(entries: [try float32Tensor("w", [2], [1, 3], digest: digest)])
         let byDigest = try TensorSetDiff.compare(first, second, labels: ("a", "b"))
         #expect(byDigest.isSame && byDigest.tensors[0].decidedByDigest)
-        let near = MemoryModel(entries: [try float32Tensor("w", [2], [1, 2.001])])
+        let near = MemoryTensorReader(entries: [try float32Tensor("w", [2], [1, 2.001])])
         #expect(!(try TensorSetDiff.compare(first, near, labels: ("a", "b"))).isSame)
         #expect(try TensorSetDiff.compare(first, near, labels: ("a", "b"), tolerance: DiffTolerance(atol: 0.01)).isSame)
     }
