@@ -34,4 +34,12 @@ import Testing
         ]
         for value in values + values.map(-) { #expect(agree(value), "\(value)") }
     }
+
+    @Test func everyHalfWidensLikeHalfPrecision() {
+        for bits in 0...UInt16.max {
+            let fast = TensorDType.widened(half: bits), reference = Double(HalfPrecision.float(fromHalf: bits))
+            #expect(fast.bitPattern == reference.bitPattern, "bits \(bits)")
+            if fast.bitPattern != reference.bitPattern { return }
+        }
+    }
 }

@@ -19,7 +19,7 @@ extension TensorDType {
             }
         case .float16:
             for index in 0..<count {
-                values[index] = Double(HalfPrecision.float(fromHalf: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))))
+                values[index] = Self.widened(half: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)))
             }
         case .bfloat16:
             for index in 0..<count {
@@ -56,6 +56,17 @@ extension TensorDType {
         default:
             return
         }
+    }
+
+    /// binary16 bits widened exactly, without branches on the common path: the magnitude bits
+    /// moved into float32's place and scaled by 2¹¹² (exact for normals and subnormals alike);
+    /// only ∞ and NaN (exponent all ones) are patched. Same results as ``HalfPrecision/float(fromHalf:)``.
+    @inline(__always)
+    static func widened(half bits: UInt16) -> Double {
+        let magnitude = UInt32(bits & 0x7FFF) << 13
+        var value = Float(bitPattern: magnitude) * 0x1p112
+        if bits & 0x7C00 == 0x7C00 { value = Float(bitPattern: magnitude | 0x7F80_0000) }
+        return Double(bits & 0x8000 == 0 ? value : -value)
     }
 
     /// `value` rounded once to binary16 bits. Normal results (2⁻¹⁴ ≤ |value| < 2¹⁶) are rounded
