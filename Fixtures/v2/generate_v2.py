@@ -76,6 +76,44 @@ def invalid_checkpoint(name, expected, mutate):
     return name, expected
 
 
+def invalid_adapter(name, expected, mutate):
+    """A valid one-target LoRA, then `mutate(f)` breaks one thing."""
+    write_adapter(path(name), "lora", [{"tensor": "w", "rank": 1, "scaling": 1.0, "layout": "out_in",
+                                        "factors": {"A": ("float32", floats(1, 2)), "B": ("float32", floats(2, 1))}}])
+    with h5py.File(path(name), "a") as f:
+        mutate(f)
+    return name, expected
+
+
+def invalid_adapters():
+    def set_target(key, value):
+        return lambda f: f["targets/w"].attrs.__setitem__(key, value)
+
+    def int_factor(f):
+        del f["targets/w/A"]
+        ds = f["targets/w"].create_dataset("A", data=np.ones((1, 2), dtype="<i4"))
+        ds.attrs.update({"dtype": "int32", "sha256": "0" * 64})
+
+    def twice(f):  # "a%2Fb" and "a%2fb" both stand for "a/b"
+        for order, link in [(1, "a%2Fb"), (2, "a%2fb")]:
+            f.copy(f["targets/w"], f["targets"], name=link)
+            f["targets"][link].attrs.update({"tensor": "a/b", "order": order})
+
+    def empty(f):
+        del f["targets/w"]
+
+    cases = [
+        invalid_adapter("v2_adapter_bad_layout.h5", 'attribute "layout" of /targets/w is "rows"', set_target("layout", "rows")),
+        invalid_adapter("v2_adapter_nan_scaling.h5", 'attribute "scaling" of /targets/w is nan', set_target("scaling", float("nan"))),
+        invalid_adapter("v2_adapter_bad_rank.h5", 'attribute "rank" of /targets/w is 0', set_target("rank", 0)),
+        invalid_adapter("v2_adapter_int_factor.h5", 'tensor "w": factor "A" is int32', int_factor),
+        invalid_adapter("v2_adapter_twice.h5", 'tensor "a/b": is targeted twice', twice),
+        invalid_adapter("v2_adapter_link_mismatch.h5", 'does not unescape to its tensor attribute', set_target("tensor", "v")),
+        invalid_adapter("v2_adapter_empty.h5", "/targets\": is empty", empty),
+    ]
+    return dict(cases)
+
+
 def main():
     expected = {"valid": {}, "invalid": {}}
     digests = write_checkpoint(path("checkpoint_v2.h5"), TENSORS, architecture="tiny", files=FILES, shards=SHARDS,
@@ -138,6 +176,7 @@ def main():
     ]
     for name, message in cases:
         expected["invalid"][name] = message
+    expected["invalid_adapters"] = invalid_adapters()
     name, _ = invalid_checkpoint("v2_tampered.h5", "", tamper)
     expected["tampered"] = {"v2_tampered.h5": "b"}
     with open(path("expected_v2.json"), "w") as out:

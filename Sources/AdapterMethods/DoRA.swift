@@ -51,6 +51,14 @@ public enum DoRA: LowRankMethod {
         if zeroRow != .max { throw .zeroNorm(tensor: target, row: zeroRow) }
     }
 
+    /// The magnitudes ‖tuned[o, :]‖: with V ≈ tuned, m ⊙ V/‖V‖ ≈ tuned.
+    public static func extractionFactors(tuned: UnsafeBufferPointer<Double>, out: Int, inputs: Int) -> [String: [Double]] {
+        let norms = (0..<out).map { row in
+            tuned[row * inputs..<(row + 1) * inputs].reduce(0) { $0 + $1 * $1 }.squareRoot()
+        }
+        return ["magnitude": norms]
+    }
+
     /// Always throws: W' keeps only V's direction, and recovering W needs the norms ‖V‖ of the
     /// original weight, which W' no longer holds.
     public static func unfold(_ weight: UnsafeMutableBufferPointer<Double>, out: Int, inputs: Int,

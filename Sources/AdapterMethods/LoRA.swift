@@ -25,6 +25,9 @@ public enum LoRA: LowRankMethod {
         try addProduct(to: weight, out: out, inputs: inputs, factors: factors, scaling: scaling, target: target)
     }
 
+    /// Nothing beyond A and B.
+    public static func extractionFactors(tuned: UnsafeBufferPointer<Double>, out: Int, inputs: Int) -> [String: [Double]] { [:] }
+
     /// W −= scaling · B · A.
     public static func unfold(_ weight: UnsafeMutableBufferPointer<Double>, out: Int, inputs: Int,
                               factors: LowRankFactors, scaling: Double, target: String) throws(MethodError) {

@@ -29,13 +29,21 @@ public protocol LowRankMethod: Sendable {
                        factors: LowRankFactors, scaling: Double, target: String) throws(MethodError)
     /// PEFT's state-dict key suffixes for each role (the first per role is the one written).
     static var peftKeySuffixes: [(suffix: String, role: String)] { get }
+    /// Whether PEFT can hold this method (a PEFT folder can be imported as it or exported from it).
+    static var hasPEFTForm: Bool { get }
     /// The `adapter_config.json` flag that selects this method (`use_dora`), nil for plain LoRA.
     static var peftConfigFlag: String? { get }
+    /// The factors besides A and B that make an adapter reproduce `tuned` when A and B already
+    /// approximate `tuned − base` (extraction): none for LoRA, the row norms of `tuned` for DoRA.
+    static func extractionFactors(tuned: UnsafeBufferPointer<Double>, out: Int, inputs: Int) -> [String: [Double]]
 }
 
 extension LowRankMethod {
     /// Methods fold the whole weight at once unless they say otherwise.
     public static var foldsRowsIndependently: Bool { false }
+
+    /// Most methods have a PEFT form.
+    public static var hasPEFTForm: Bool { true }
 
     /// The role names, in storage order.
     public static var roles: [String] { factorShapes(out: 1, inputs: 1, rank: 1).map(\.role) }

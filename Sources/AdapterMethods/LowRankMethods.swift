@@ -4,7 +4,7 @@ import AdapterCore
 /// its type to ``registered``; nothing else in adaptool names a method.
 public enum LowRankMethods {
     /// Every method adaptool knows, most specific PEFT flag first (plain LoRA, with no flag, last).
-    public static let registered: [any LowRankMethod.Type] = [DoRA.self, LoRA.self]
+    public static let registered: [any LowRankMethod.Type] = [DoRA.self, DoRAByColumn.self, LoRA.self]
 
     /// The method called `name`.
     public static func named(_ name: String) throws(MethodError) -> any LowRankMethod.Type {
@@ -17,7 +17,7 @@ public enum LowRankMethods {
     /// The method a PEFT `adapter_config.json` selects: the first whose flag is set, else the one
     /// that needs no flag (LoRA).
     public static func forPEFTConfig(flags isSet: (String) -> Bool) -> any LowRankMethod.Type {
-        registered.first { method in method.peftConfigFlag.map(isSet) ?? true } ?? LoRA.self
+        registered.first { method in method.hasPEFTForm && (method.peftConfigFlag.map(isSet) ?? true) } ?? LoRA.self
     }
 
     /// Checks that `target` fits `base` under `method`, from metadata alone: the base is a 2-D

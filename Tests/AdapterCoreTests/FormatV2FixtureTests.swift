@@ -19,6 +19,8 @@ import AdapterTestSupport
     static var valid: [String: [String: Any]] { expected["valid"] as? [String: [String: Any]] ?? [:] }
     static var invalid: [String: String] { expected["invalid"] as? [String: String] ?? [:] }
     static var invalidNames: [String] { invalid.keys.sorted() }
+    static var invalidAdapters: [String: String] { expected["invalid_adapters"] as? [String: String] ?? [:] }
+    static var invalidAdapterNames: [String] { invalidAdapters.keys.sorted() }
     static func path(_ name: String) -> String { PackagePaths.fixtures + "/v2/" + name }
 
     static func bytes(ofHex hex: String) -> [UInt8] {
@@ -101,6 +103,18 @@ import AdapterTestSupport
         } catch {
             #expect(error.description.contains(message), "\(name): \(error.description)")
             #expect(error.description.hasPrefix(Self.path(name) + ":") || error.description.contains("\"\(Self.path(name))\""), "names the file: \(error)")
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test(arguments: invalidAdapterNames)
+    func refusesInvalidAdapter(_ name: String) throws {
+        let message = try #require(Self.invalidAdapters[name])
+        do {
+            _ = try TensorAdapterFile(path: Self.path(name))
+            Issue.record("\(name) was accepted")
+        } catch {
+            #expect(error.description.hasPrefix(Self.path(name) + ":") && error.description.contains(message), "\(name): \(error.description)")
             #expect(!error.description.contains("\n"))
         }
     }

@@ -72,13 +72,16 @@ import AdapterTestSupport
     @Test func compressedCheckpointAndKnownDigests() throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("c.h5")
-        let tensors = Self.sampleTensors()
+        // 8 MB of zeros deflate to far less than the file: still read (bounded by deflate's ratio, not the file size).
+        let tensors = Self.sampleTensors() + [(TensorInfo(name: "zeros", dtype: .float32, shape: [2048, 1024])!, [UInt8](repeating: 0, count: 8 << 20))]
         let writer = try TensorCheckpointWriter(path: path, metadata: TensorCheckpointMetadata(architecture: "unknown"), options: WriteOptions(compressionLevel: 4))
         let wrong = String(repeating: "ab", count: 32)
         for (info, bytes) in tensors {
             try bytes.withUnsafeBytes { try writer.write(info, bytes: $0, digest: info.name == "mask" ? wrong : nil) }
         }
         try writer.commit()
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(size < 8 << 20, "compressed: \(size) bytes")
         let file = try TensorCheckpointFile(path: path)
         for (info, bytes) in tensors { #expect(try file.rawBytes(of: info.name) == bytes) }
         #expect(file.digest(of: "mask") == wrong, "a given digest is stored as is")
@@ -88,7 +91,14 @@ import AdapterTestSupport
 
     @Test func digestsMatchHashlibAndParallelMatchesSequential() throws {
         let tensors = Self.sampleTensors()
-        let parallel = TensorDigest.digests(of: tensors.map(\.0)) { index in tensors[index].1.withUnsafeBytes { $0 } }
+        // Buffers that outlive the parallel call (each read by one worker).
+        let buffers = tensors.map { _, bytes in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
+            buffer.copyBytes(from: bytes)
+            return buffer
+        }
+        defer { buffers.forEach { $0.deallocate() } }
+        let parallel = TensorDigest.digests(of: tensors.map(\.0)) { UnsafeRawBufferPointer(buffers[$0]) }
         let sequential = tensors.map { info, bytes in bytes.withUnsafeBytes { TensorDigest.digest(of: info, bytes: $0) } }
         #expect(parallel == sequential)
         var streamed = TensorDigest(tensors[2].0)
@@ -148,6 +158,21 @@ import AdapterTestSupport
                 print(sorted(f["targets"].keys()))
             """, path, PackagePaths.fixtures + "/v2"])
         #expect(result.status == 0 && result.stdout.contains("h.0%2Fattn.c_attn.weight"), "\(result.stderr)")
+    }
+
+    @Test func mlpMetadataRoundTrips() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("mlp.h5")
+        let metadata = TensorCheckpointMetadata(architecture: "mlp", createdBy: "test", provenance: #"{"run": 1}"#, activation: "relu", layerOrder: ["fc1", "fc2"])
+        let writer = try TensorCheckpointWriter(path: path, metadata: metadata)
+        for (name, shape) in [("fc1.weight", [3, 2]), ("fc1.bias", [3]), ("fc2.weight", [1, 3]), ("fc2.bias", [1])] {
+            let info = TensorInfo(name: name, dtype: .float32, shape: shape)!
+            try [UInt8](repeating: 0, count: info.byteCount).withUnsafeBytes { try writer.write(info, bytes: $0, digest: nil) }
+        }
+        try writer.commit()
+        let file = try TensorCheckpointFile(path: path)
+        #expect(file.metadata == metadata && file.attachedFiles.isEmpty)
+        #expect(FormatProbe.probe(path: path)! == ("adaptool.checkpoint", 2))
     }
 
     @Test func writersKeepTheOutputRules() throws {

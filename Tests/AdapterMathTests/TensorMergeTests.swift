@@ -61,7 +61,7 @@ private func reference(_ weight: [Double], out: Int, inputs: Int, rank: Int, sca
         let weight = try stored("m.q_proj.weight", dtype, [out, inputs], generator.floats(out * inputs).map(Double.init))
         let widened = try #require(dtype.float64Values(fromLittleEndian: weight.bytes, count: out * inputs))
         let buffer = try stored("m.buffer", .int64, [3], [0, 0, 0], digest: String(repeating: "a", count: 64))
-        let base = MemoryTensorReader(entries: [weight, buffer])
+        let base = MemoryTensors(entries: [weight, buffer])
         let (target, values) = try lora("m.q_proj.weight", out: out, inputs: inputs, rank: rank, scaling: 0.5, seed: 12)
         let adapter = MemoryAdapter(manifest: LowRankManifest(method: "lora", targets: [target]), values: ["m.q_proj.weight": values])
         let writer = RecordingWriter()
@@ -81,7 +81,7 @@ private func reference(_ weight: [Double], out: Int, inputs: Int, rank: Int, sca
         var inputOut = [Double](repeating: 0, count: out * inputs)
         for o in 0..<out { for i in 0..<inputs { inputOut[i * out + o] = outInput[o * inputs + i] } }
         let (target, values) = try lora("c_attn.weight", out: out, inputs: inputs, rank: rank, scaling: 1, layout: .inputMajor, seed: 6)
-        let base = MemoryTensorReader(entries: [try stored("c_attn.weight", .float64, [inputs, out], inputOut)])
+        let base = MemoryTensors(entries: [try stored("c_attn.weight", .float64, [inputs, out], inputOut)])
         let writer = RecordingWriter()
         try TensorMerge.run(base: base, adapters: [WeightedFactorSource(MemoryAdapter(manifest: LowRankManifest(method: "lora", targets: [target]),
                                                                                        values: ["c_attn.weight": values]), label: "a")], into: writer)
@@ -90,7 +90,7 @@ private func reference(_ weight: [Double], out: Int, inputs: Int, rank: Int, sca
         for o in 0..<out { for i in 0..<inputs { #expect(abs(written[i * out + o] - merged[o * inputs + i]) <= 1e-12) } }
         // Unmerging takes it back out.
         let unmergeWriter = RecordingWriter()
-        let mergedBase = MemoryTensorReader(entries: [(writer.written[0].info, writer.written[0].bytes, nil)])
+        let mergedBase = MemoryTensors(entries: [(writer.written[0].info, writer.written[0].bytes, nil)])
         try TensorMerge.run(base: mergedBase, adapters: [WeightedFactorSource(MemoryAdapter(manifest: LowRankManifest(method: "lora", targets: [target]),
                                                                                              values: ["c_attn.weight": values]), label: "a")],
                             into: unmergeWriter, direction: .unmerge)
@@ -99,7 +99,7 @@ private func reference(_ weight: [Double], out: Int, inputs: Int, rank: Int, sca
     }
 
     @Test func misfitsAndOverflowsAreRefusedNamingTheTensor() throws {
-        let base = MemoryTensorReader(entries: [try stored("a.weight", .float16, [4, 4], Array(repeating: 60000, count: 16)),
+        let base = MemoryTensors(entries: [try stored("a.weight", .float16, [4, 4], Array(repeating: 60000, count: 16)),
                                          try stored("b.weight", .float32, [4, 4], Array(repeating: 1, count: 16))])
         func run(_ targets: [LowRankTarget], method: String = "lora", values: [String: [String: [Double]]] = [:], count: Int = 1) throws(TensorMergeError) -> RecordingWriter {
             let writer = RecordingWriter()
@@ -136,7 +136,7 @@ private func reference(_ weight: [Double], out: Int, inputs: Int, rank: Int, sca
             values["magnitude"] = generator.floats(out).map { Double(abs($0)) + 0.5 }
             target.factors["magnitude"] = TensorInfo(name: "magnitude", dtype: .float32, shape: [out])
         }
-        let base = MemoryTensorReader(entries: [try stored("w", .float64, [out, inputs], weight)])
+        let base = MemoryTensors(entries: [try stored("w", .float64, [out, inputs], weight)])
         let writer = RecordingWriter()
         try TensorMerge.run(base: base, adapters: [WeightedFactorSource(MemoryAdapter(manifest: LowRankManifest(method: method, targets: [target]),
                                                                                        values: ["w": values]), label: "a")], into: writer)

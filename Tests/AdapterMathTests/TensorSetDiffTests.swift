@@ -3,26 +3,21 @@ import AdapterMath
 import AdapterTestSupport
 import Testing
 
-private func float32Tensor(_ name: String, _ shape: [Int], _ values: [Float], digest: String? = nil) throws -> (info: TensorInfo, bytes: [UInt8], digest: String?) {
-    let info = try #require(TensorInfo(name: name, dtype: .float32, shape: shape))
-    return (info, values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }, digest)
-}
-
 @Suite struct TensorSetDiffTests {
     @Test func reportsChangedTensorsByModuleAndOneSidedTensors() throws {
         var generator = SeededGenerator(seed: 3)
         let weight = generator.floats(12), norm = generator.floats(4)
         var changed = weight
         changed[5] += 0.25
-        let first = MemoryTensorReader(entries: [
-            try float32Tensor("layers.0.q_proj.weight", [3, 4], weight),
-            try float32Tensor("layers.0.norm.weight", [4], norm),
-            try float32Tensor("only.first", [1], [1]),
+        let first = MemoryTensors(entries: [
+            try MemoryTensors.float32("layers.0.q_proj.weight", [3, 4], weight),
+            try MemoryTensors.float32("layers.0.norm.weight", [4], norm),
+            try MemoryTensors.float32("only.first", [1], [1]),
         ])
-        let second = MemoryTensorReader(entries: [
-            try float32Tensor("layers.0.q_proj.weight", [3, 4], changed),
-            try float32Tensor("layers.0.norm.weight", [4], norm),
-            try float32Tensor("only.second", [1], [1]),
+        let second = MemoryTensors(entries: [
+            try MemoryTensors.float32("layers.0.q_proj.weight", [3, 4], changed),
+            try MemoryTensors.float32("layers.0.norm.weight", [4], norm),
+            try MemoryTensors.float32("only.second", [1], [1]),
         ])
         let difference = try TensorSetDiff.compare(first, second, labels: ("a", "b"))
         #expect(!difference.isSame)
@@ -39,13 +34,13 @@ private func float32Tensor(_ name: String, _ shape: [Int], _ values: [Float], di
 
     @Test func equalDigestsSkipReadingAndToleranceApplies() throws {
         let digest = String(repeating: "ab", count: 32)
-        let first = MemoryTensorReader(entries: [try float32Tensor("w", [2], [1, 2], digest: digest)])
+        let first = MemoryTensors(entries: [try MemoryTensors.float32("w", [2], [1, 2], digest: digest)])
         // Different bytes but the same recorded digest: decided without reading (a file that lies
         // about its digests is caught by inspect --verify, not by diff).
-        let second = MemoryTensorReader(entries: [try float32Tensor("w", [2], [1, 3], digest: digest)])
+        let second = MemoryTensors(entries: [try MemoryTensors.float32("w", [2], [1, 3], digest: digest)])
         let byDigest = try TensorSetDiff.compare(first, second, labels: ("a", "b"))
         #expect(byDigest.isSame && byDigest.tensors[0].decidedByDigest)
-        let near = MemoryTensorReader(entries: [try float32Tensor("w", [2], [1, 2.001])])
+        let near = MemoryTensors(entries: [try MemoryTensors.float32("w", [2], [1, 2.001])])
         #expect(!(try TensorSetDiff.compare(first, near, labels: ("a", "b"))).isSame)
         #expect(try TensorSetDiff.compare(first, near, labels: ("a", "b"), tolerance: DiffTolerance(atol: 0.01)).isSame)
     }

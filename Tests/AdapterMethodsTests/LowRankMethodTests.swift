@@ -124,7 +124,7 @@ import Testing
 
     @Test func registryFindsMethodsByNameAndPEFTFlag() throws {
         #expect(try LowRankMethods.named("dora").name == "dora")
-        #expect(throws: MethodError.unknownMethod(name: "vera", known: ["dora", "lora"])) { try LowRankMethods.named("vera") }
+        #expect(throws: MethodError.unknownMethod(name: "vera", known: ["dora", "dora_column", "lora"])) { try LowRankMethods.named("vera") }
         #expect(LowRankMethods.forPEFTConfig(flags: { $0 == "use_dora" }).name == "dora")
         #expect(LowRankMethods.forPEFTConfig(flags: { _ in false }).name == "lora")
         #expect(DoRA.roles == ["A", "B", "magnitude"])

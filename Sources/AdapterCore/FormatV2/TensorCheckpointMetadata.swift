@@ -12,6 +12,14 @@ public struct TensorCheckpointMetadata: Sendable, Equatable {
     public var activation: String?
     /// An MLP's layers in forward order, as tensor-name prefixes (`layer_names`, architecture `"mlp"` only).
     public var layerOrder: [String]?
+    /// An MLP's input shape before flattening (`input_shape`, e.g. `[3, 32, 32]`).
+    public var inputShape: [Int]?
+    /// Per-channel mean subtracted from inputs scaled to [0, 1] (`normalization_mean`).
+    public var normalizationMean: [Double]?
+    /// Per-channel standard deviation inputs are divided by (`normalization_std`).
+    public var normalizationStd: [Double]?
+    /// Names of a classifier's outputs, in logit order (`class_names`).
+    public var classNames: [String]?
 
     /// Creates metadata; only the architecture is required.
     public init(architecture: String, createdBy: String? = nil, provenance: String? = nil, safetensorsMetadata: String? = nil,
@@ -29,6 +37,10 @@ public struct TensorCheckpointMetadata: Sendable, Equatable {
         safetensorsMetadata = try attributes.optionalString("safetensors_metadata")
         activation = try attributes.optionalString("activation")
         layerOrder = try attributes.optionalStrings("layer_names")
+        inputShape = try attributes.optionalIntegers("input_shape")
+        normalizationMean = try attributes.optionalNumbers("normalization_mean")
+        normalizationStd = try attributes.optionalNumbers("normalization_std")
+        classNames = try attributes.optionalStrings("class_names")
     }
 
     /// Writes the metadata attributes.
@@ -39,6 +51,10 @@ public struct TensorCheckpointMetadata: Sendable, Equatable {
         try attributes.set("safetensors_metadata", safetensorsMetadata.map { .string($0) })
         try attributes.set("activation", activation.map { .string($0) })
         try attributes.set("layer_names", layerOrder.map { .strings($0) })
+        try attributes.set("input_shape", inputShape.map { .integers($0.map(Int64.init)) })
+        try attributes.set("normalization_mean", normalizationMean.map { .doubles($0) })
+        try attributes.set("normalization_std", normalizationStd.map { .doubles($0) })
+        try attributes.set("class_names", classNames.map { .strings($0) })
     }
 }
 

@@ -64,12 +64,14 @@ struct V2TensorDataset: Sendable {
         if let order, order < 0 { throw invalid("attribute order is \(order); expected a non-negative integer") }
         shard = try attributes.optionalString("shard")
 
-        let shape = try Self.validateStorage(of: dataset, dtype: dtype, invalid: invalid)
+        let (shape, isFiltered) = try Self.validateStorage(of: dataset, dtype: dtype, invalid: invalid)
         guard let info = TensorInfo(name: name, dtype: dtype, shape: shape), info.elementCount <= FormatV2.maxTensorElements else {
             throw invalid("has shape \(shape), more than the \(FormatV2.maxTensorElements) elements a tensor may have")
         }
-        if let size = group.file.inputSize, info.byteCount > size {
-            throw invalid("declares \(info.byteCount) bytes (shape \(shape), \(dtype.rawValue)) but the whole file is \(size) bytes")
+        // Deflated data may be up to hdf5MaxCompressionRatio times smaller than the values it holds.
+        if let size = group.file.inputSize, info.byteCount > size.multipliedReportingOverflow(by: isFiltered ? hdf5MaxCompressionRatio : 1).partialValue {
+            let bound = isFiltered ? "\(hdf5MaxCompressionRatio) × the whole file's \(size) bytes (deflate's limit)" : "the whole file's \(size) bytes"
+            throw invalid("declares \(info.byteCount) bytes (shape \(shape), \(dtype.rawValue)), more than \(bound)")
         }
         do { try dataset.validateStoredSize(elements: info.elementCount) } catch { throw invalid(error.detail) }
         self.info = info
@@ -77,19 +79,19 @@ struct V2TensorDataset: Sendable {
     }
 
     /// Checks the HDF5 type against the dtype and the storage (no external, virtual or plugin
-    /// data); returns the shape (`[]` for a scalar dataspace).
-    private static func validateStorage(of dataset: HDF5Dataset, dtype: TensorDType, invalid: (String) -> FormatError) throws(FormatError) -> [Int] {
+    /// data); returns the shape (`[]` for a scalar dataspace) and whether filters compress it.
+    private static func validateStorage(of dataset: HDF5Dataset, dtype: TensorDType, invalid: (String) -> FormatError) throws(FormatError) -> (shape: [Int], isFiltered: Bool) {
         let (stored, described) = try FormatError.wrapping { () throws(HDF5Error) in (try dataset.rawType(), try dataset.elementType().description) }
         guard let stored, stored.type == dtype.hdf5Storage else {
-            let order = stored.map { $0.isLittleEndian ? "" : " big-endian" } ?? ""
-            throw invalid("is stored as HDF5 \(described)\(order), but dtype \(dtype.rawValue) is stored as \(dtype.hdf5Storage) (little- or big-endian)")
+            let found = stored.map { "\($0.type)\($0.isLittleEndian ? "" : " big-endian")" } ?? "\(described) (not a plain IEEE float or integer type)"
+            throw invalid("is stored as HDF5 \(found), but dtype \(dtype.rawValue) is stored as \(dtype.hdf5Storage) (little- or big-endian)")
         }
-        let shape = try FormatError.wrapping { () throws(HDF5Error) in
+        let (shape, isFiltered) = try FormatError.wrapping { () throws(HDF5Error) in
             try dataset.validateStorage()
-            return try dataset.isScalar() ? [] : try dataset.shape()
+            return (try dataset.isScalar() ? [] : try dataset.shape(), !(try dataset.storage().filters.isEmpty))
         }
         guard shape.count <= FormatV2.maxRank else { throw invalid("has \(shape.count) dimensions, more than \(FormatV2.maxRank)") }
-        return shape
+        return (shape, isFiltered)
     }
 
     /// Reads the tensor's stored bytes into `buffer` (exactly `info.byteCount` bytes), refusing a

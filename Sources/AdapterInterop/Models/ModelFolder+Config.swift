@@ -25,3 +25,8 @@ extension ModelFolder {
         return type
     }
 }
+
+extension ModelFolder {
+    /// The shard index transformers writes beside sharded weights.
+    public static let indexName = "model.safetensors.index.json"
+}

@@ -4,19 +4,47 @@ import Foundation
 /// adaptool adapter → PEFT LoRA/DoRA folder that PEFT's `PeftModel.from_pretrained` loads
 /// (spec/interop.md §PEFT export).
 public enum PEFTExport {
-    /// The `adapter_config.json` document for `adapter`: `r` and `lora_alpha` chosen so PEFT's
-    /// scaling equals ours for every layer, with `rank_pattern` / `alpha_pattern` for layers
-    /// whose rank or scaling differ from the adapter's. `path` (the adapter's file) is named in
-    /// errors; every number is checked finite, since JSON has no NaN or infinity (an alpha of
-    /// scaling · r overflows for a huge scaling) and Python's `json` refuses `inf`.
+    /// One adapted module as `adapter_config.json` describes it.
+    public struct ModuleSetting: Sendable, Equatable {
+        /// The module name (a tensor name without `.weight`).
+        public var module: String
+        /// Its rank.
+        public var rank: Int
+        /// The scaling it applies.
+        public var scaling: Double
+
+        /// Creates a setting.
+        public init(module: String, rank: Int, scaling: Double) { (self.module, self.rank, self.scaling) = (module, rank, scaling) }
+    }
+
+    /// The `adapter_config.json` document for `adapter`. A DoRA adapter normalising input columns
+    /// has no PEFT form and is refused.
     public static func config(for adapter: Adapter, path: String) throws(InteropError) -> JSONValue {
+        if adapter.method == .dora, adapter.normAxis == .input {
+            throw .unrepresentable(path: path, what: "a DoRA adapter with norm_axis \"input\"",
+                                   reason: "PEFT's DoRA normalises each output row of W [out, in] and has no per-input-column variant; merge it with adaptool instead")
+        }
+        let modules = adapter.layers.map { ModuleSetting(module: $0.name, rank: $0.rank, scaling: $0.scaling) }
+        return try config(modules: modules, rank: adapter.rank, alpha: adapter.alpha, scaling: adapter.scaling,
+                          flags: ["use_dora": adapter.method == .dora], fanInFanOut: false, path: path)
+    }
+
+    /// The `adapter_config.json` document for adapted `modules`: `r` and `lora_alpha` chosen so
+    /// PEFT's scaling equals ours for every module (from the nominal `rank`, `scaling` and, when it
+    /// reproduces them exactly, the recorded `alpha`), with `rank_pattern` / `alpha_pattern` for
+    /// modules whose rank or scaling differ; `flags` are method switches such as `use_dora`.
+    /// `path` (the adapter's file) is named in errors; every number is checked finite, since JSON
+    /// has no NaN or infinity (an alpha of scaling · r overflows for a huge scaling) and Python's
+    /// `json` refuses `inf`.
+    public static func config(modules: [ModuleSetting], rank nominalRank: Int, alpha recordedAlpha: Double?, scaling nominalScaling: Double,
+                              flags: [String: Bool], fanInFanOut: Bool, path: String) throws(InteropError) -> JSONValue {
         func number(_ value: Double, _ field: String, scaling: Double, rank: Int) throws(InteropError) -> JSONValue {
             guard value.isFinite else {
                 throw .badConfig(path: path, field: field, problem: "would be \(value) (scaling \(scaling) × rank \(rank)), which adapter_config.json cannot hold: JSON numbers are finite and PEFT computes scaling = alpha / r")
             }
             return .number(value)
         }
-        /// Pattern keys are regular expressions (``PEFTConfig/patternValue(_:field:for:path:expressions:)``): a layer
+        /// Pattern keys are regular expressions (``PEFTConfig/patternValue(_:field:for:path:expressions:)``): a module
         /// name is written with its ASCII punctuation escaped (`layers\.2`, `fc\(1\)`), which Python's
         /// `re` and adaptool's matcher both read as the literal name, so `.` matches only a dot and a
         /// name like `fc(1` is not an invalid expression.
@@ -28,32 +56,28 @@ public enum PEFTExport {
             }
             return key
         }
-        if adapter.method == .dora, adapter.normAxis == .input {
-            throw .unrepresentable(path: path, what: "a DoRA adapter with norm_axis \"input\"",
-                                   reason: "PEFT's DoRA normalises each output row of W [out, in] and has no per-input-column variant; merge it with adaptool instead")
-        }
-        let rank = Double(adapter.rank)
+        let rank = Double(nominalRank), alpha = recordedAlpha ?? nominalScaling * rank
         // Keep the recorded alpha when it reproduces the scaling exactly (as it does for anything
         // imported from PEFT); otherwise derive alpha from the scaling.
-        let useRSLoRA = adapter.alpha / rank != adapter.scaling && adapter.alpha / rank.squareRoot() == adapter.scaling
-        let loraAlpha = adapter.alpha / divisor(adapter.rank, rsLoRA: useRSLoRA) == adapter.scaling
-            ? adapter.alpha : alpha(for: adapter.scaling, rank: adapter.rank, rsLoRA: useRSLoRA)
-        let loraAlphaValue = try number(loraAlpha, "lora_alpha", scaling: adapter.scaling, rank: adapter.rank)
+        let useRSLoRA = alpha / rank != nominalScaling && alpha / rank.squareRoot() == nominalScaling
+        let loraAlpha = alpha / divisor(nominalRank, rsLoRA: useRSLoRA) == nominalScaling
+            ? alpha : self.alpha(for: nominalScaling, rank: nominalRank, rsLoRA: useRSLoRA)
+        let loraAlphaValue = try number(loraAlpha, "lora_alpha", scaling: nominalScaling, rank: nominalRank)
         var rankPattern: [(key: String, value: JSONValue)] = []
         var alphaPattern: [(key: String, value: JSONValue)] = []
-        for layer in adapter.layers {
-            if layer.rank != adapter.rank { rankPattern.append((patternKey(layer.name), .number(Double(layer.rank)))) }
-            if loraAlpha / divisor(layer.rank, rsLoRA: useRSLoRA) != layer.scaling {
-                let key = patternKey(layer.name)
-                alphaPattern.append((key, try number(alpha(for: layer.scaling, rank: layer.rank, rsLoRA: useRSLoRA), "alpha_pattern[\"\(key)\"]",
-                                                 scaling: layer.scaling, rank: layer.rank)))
+        for setting in modules {
+            if setting.rank != nominalRank { rankPattern.append((patternKey(setting.module), .number(Double(setting.rank)))) }
+            if loraAlpha / divisor(setting.rank, rsLoRA: useRSLoRA) != setting.scaling {
+                let key = patternKey(setting.module)
+                alphaPattern.append((key, try number(self.alpha(for: setting.scaling, rank: setting.rank, rsLoRA: useRSLoRA), "alpha_pattern[\"\(key)\"]",
+                                                 scaling: setting.scaling, rank: setting.rank)))
             }
         }
-        return .object([
+        var members: [(key: String, value: JSONValue)] = [
             ("alpha_pattern", .object(alphaPattern)),
             ("base_model_name_or_path", .null),
             ("bias", .string("none")),
-            ("fan_in_fan_out", .bool(false)),
+            ("fan_in_fan_out", .bool(fanInFanOut)),
             ("inference_mode", .bool(true)),
             ("init_lora_weights", .bool(true)),
             ("layers_pattern", .null),
@@ -65,11 +89,12 @@ public enum PEFTExport {
             ("r", .number(rank)),
             ("rank_pattern", .object(rankPattern)),
             ("revision", .null),
-            ("target_modules", .array(adapter.targetLayers.map { .string($0) })),
+            ("target_modules", .array(modules.map { .string($0.module) })),
             ("task_type", .null),
-            ("use_dora", .bool(adapter.method == .dora)),
             ("use_rslora", .bool(useRSLoRA)),
-        ])
+        ]
+        members += flags.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.bool($0.value)) }
+        return .object(members.sorted { $0.key < $1.key })
     }
 
     private static func divisor(_ rank: Int, rsLoRA: Bool) -> Double { rsLoRA ? Double(rank).squareRoot() : Double(rank) }

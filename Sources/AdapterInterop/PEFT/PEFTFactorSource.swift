@@ -84,8 +84,11 @@ public final class PEFTFactorSource: LowRankFactorSource {
         try weights.rawBytes(of: key(tensor: tensor, role: role))
     }
 
+    /// The PEFT key (`base_model.model.….lora_A.weight`) holding `role` of the target adapting `tensor`.
+    public func peftKey(tensor: String, role: String) -> String? { keys[tensor]?[role] }
+
     private func key(tensor: String, role: String) throws(InteropError) -> String {
-        guard let key = keys[tensor]?[role] else {
+        guard let key = peftKey(tensor: tensor, role: role) else {
             throw .missingTensor(path: weights.path, tensor: tensor, expected: "a \(role) factor for it in this adapter")
         }
         return key

@@ -61,6 +61,13 @@ public enum StateDictConversion {
         try writer.finish()
     }
 
+    /// Whether `file` is a state dict the v1 MLP import takes: its tensors fit ``StateDictLayout``,
+    /// or it carries adaptool's own export metadata (whose errors the v1 import then reports).
+    public static func fitsMLPLayout(_ file: SafetensorsFile) -> Bool {
+        if file.metadata.keys.contains(where: { $0.hasPrefix("adaptool.") }) { return true }
+        return (try? StateDictLayout(of: file)) != nil
+    }
+
     /// The provenance JSON recorded on import.
     static func provenance(source: String, extra: [(key: String, value: JSONValue)] = []) -> String {
         JSONValue.object([("tool", .string(FormatV1.toolVersion)), ("operation", .string("import")),

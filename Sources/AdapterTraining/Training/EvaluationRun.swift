@@ -26,7 +26,8 @@ public enum EvaluationRun {
     /// `ignoreFingerprint` accepts an adapter trained on another base (shapes must still fit).
     public static func run(modelPath: String, adapterPath: String?, data: CIFAR10Dataset, compareMerged: Bool,
                            ignoreFingerprint: Bool = false) throws -> EvaluationSummary {
-        let base = try Checkpoint.read(from: modelPath)
+        let loaded = try MLPView.checkpoint(at: modelPath)
+        let base = loaded.checkpoint
         let classNames = base.metadata.classNames ?? data.classNames
         guard let adapterPath else {
             let model = TrainableModel(checkpoint: base, trainable: false)
@@ -34,8 +35,8 @@ public enum EvaluationRun {
             let report = Evaluator.evaluate(model, on: data.test, classNames: classNames).report
             return EvaluationSummary(model: modelPath, adapter: nil, data: data.source, report: report)
         }
-        let adapter = try Adapter.read(from: adapterPath)
-        let fingerprint = base.computeFingerprint()
+        let adapter = try MLPView.adapter(at: adapterPath)
+        let fingerprint = loaded.fingerprint
         let weighted = [WeightedAdapter(adapter, label: adapterPath)]
         try AdapterMerge.validate(weighted, baseFingerprint: fingerprint, shapes: base.layers.map { ($0.name, $0.outputSize, $0.inputSize) },
                                   ignoreFingerprint: ignoreFingerprint)

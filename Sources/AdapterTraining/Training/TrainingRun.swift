@@ -47,9 +47,10 @@ public enum TrainingRun {
     }
 
     /// Trains a LoRA or DoRA adapter on the frozen `base`.
-    public static func trainAdapter(base: Checkpoint, recipe: AdapterRecipe, data: CIFAR10Dataset, settings: TrainingSettings,
+    public static func trainAdapter(base: Checkpoint, baseFingerprint: String? = nil, recipe: AdapterRecipe, data: CIFAR10Dataset,
+                                    settings: TrainingSettings,
                                     progress: (TrainingProgress) -> Void = { _ in }) throws(TrainingError) -> (Adapter, TrainingRecord) {
-        let fingerprint = base.computeFingerprint()
+        let fingerprint = baseFingerprint ?? base.computeFingerprint()
         let initial = try recipe.initialAdapter(for: base, baseFingerprint: fingerprint, seed: settings.seed)
         let model = try TrainableModel(base: base, adapter: initial, trainable: true, detachNorm: recipe.detachNorm)
         try model.checkFits(classCount: CIFAR10.classCount)

@@ -25,6 +25,12 @@ struct InspectCommand: AdaptoolCommand {
     var base: String?
 
     func execute() throws {
+        if FormatProbe.probe(path: file)?.version == FormatV2.version {
+            let inspection = try TensorFileInspection.inspect(path: file, base: base, verify: verify)
+            if json { try JSONOutput.print(inspection) } else { print(TensorInspectionText.render(inspection)) }
+            try inspection.requireVerified()
+            return
+        }
         let inspection = try FileInspection.inspect(path: file, base: base, verify: verify)
         if json {
             try JSONOutput.print(inspection)

@@ -36,12 +36,20 @@ struct AdapterTrainingOptions: ParsableArguments {
 
     /// Trains and writes the adapter.
     func run(_ recipe: AdapterRecipe, dataOptions: DataOptions, training: TrainingOptions, output: OutputOptions) throws {
-        let baseCheckpoint = try Checkpoint.read(from: base)
+        // A v2 base gets a v2 adapter recording its v2 fingerprint; a v1 base a v1 adapter, as before.
+        let loaded = try MLPView.checkpoint(at: base), isV2 = FormatProbe.probe(path: base)?.version == FormatV2.version
         try training.run(recipe.method.rawValue, data: dataOptions, output: output, defaultEpochs: 10,
                          train: { data, settings, progress in
-                             try TrainingRun.trainAdapter(base: baseCheckpoint, recipe: recipe, data: data, settings: settings, progress: progress)
+                             try TrainingRun.trainAdapter(base: loaded.checkpoint, baseFingerprint: loaded.fingerprint, recipe: recipe, data: data,
+                                                          settings: settings, progress: progress)
                          },
-                         write: { adapter in try adapter.write(to: output.output, options: output.writeOptions) })
+                         write: { adapter in
+                             if isV2 {
+                                 try FormatUpgrade.write(adapter, baseFingerprint: loaded.fingerprint, to: output.output, options: output.writeOptions)
+                             } else {
+                                 try adapter.write(to: output.output, options: output.writeOptions)
+                             }
+                         })
     }
 }
 

@@ -49,10 +49,17 @@ struct TrainFullCommand: AdaptoolCommand {
     @OptionGroup var output: OutputOptions
 
     func execute() throws {
-        let start = try Checkpoint.read(from: base)
+        // A v2 base is fine-tuned into a v2 checkpoint, a v1 base into a v1 checkpoint.
+        let start = try MLPView.checkpoint(at: base).checkpoint, isV2 = FormatProbe.probe(path: base)?.version == FormatV2.version
         try training.run("full", data: dataOptions, output: output, defaultEpochs: 2,
                          train: { data, settings, progress in try TrainingRun.trainFull(base: start, data: data, settings: settings, progress: progress) },
-                         write: { checkpoint in try checkpoint.write(to: output.output, options: output.writeOptions) })
+                         write: { checkpoint in
+                             if isV2 {
+                                 try FormatUpgrade.write(checkpoint, to: output.output, options: output.writeOptions)
+                             } else {
+                                 try checkpoint.write(to: output.output, options: output.writeOptions)
+                             }
+                         })
     }
 }
 

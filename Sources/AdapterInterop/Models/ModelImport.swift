@@ -1,0 +1,52 @@
+import AdapterCore
+
+/// `adaptool import MODEL`: a model folder or `.safetensors` file of any architecture → a v2
+/// checkpoint holding every tensor with its name, dtype, shape and bytes unchanged, the shard each
+/// came from, `config.json`'s `model_type` as `architecture`, the folder's other small files and
+/// the source's safetensors metadata. Streamed: one tensor in memory at a time.
+public enum ModelImport {
+    /// What an import wrote.
+    public struct Summary: Sendable {
+        /// The checkpoint's `architecture`.
+        public var architecture: String
+        /// How many tensors it holds.
+        public var tensorCount: Int
+        /// Their total bytes.
+        public var byteCount: Int
+        /// The files attached beside the weights.
+        public var attachedFiles: [String]
+        /// The v2 model fingerprint.
+        public var fingerprint: String
+        /// Notes for the user, one line each.
+        public var notes: [String]
+    }
+
+    /// Writes `source` to `output` as a v2 checkpoint (atomically: nothing appears on failure).
+    public static func checkpoint(from source: ModelSource, to output: String, options: WriteOptions = WriteOptions()) throws(InteropError) -> Summary {
+        let tensors = source.reader.tensors
+        let total = tensors.reduce(0) { $0.addingReportingOverflow($1.byteCount).partialValue }
+        let metadata = TensorCheckpointMetadata(architecture: source.architecture, provenance: StateDictConversion.provenance(source: source.path),
+                                                safetensorsMetadata: source.safetensorsMetadata)
+        let writer = try InteropError.wrapping { () throws(FormatError) in
+            try TensorCheckpointWriter(path: output, metadata: metadata, options: options, reservingBytes: total)
+        }
+        for info in tensors {
+            let bytes = try source.reader.rawBytes(of: info.name)
+            let shard = source.shard(of: info.name)
+            try InteropError.wrapping { () throws(FormatError) in
+                try bytes.withUnsafeBufferPointer { (buffer) throws(FormatError) in
+                    try writer.write(info, bytes: UnsafeRawBufferPointer(buffer), digest: nil, shard: shard)
+                }
+            }
+        }
+        for file in source.attachedFiles {
+            let contents = try InteropError.wrapping { () throws(InputFileError) in
+                try InputFile.contents(of: file.path, expected: "a file to keep beside the weights", limit: FormatV2.maxAttachedFileBytes)
+            }
+            try InteropError.wrapping { () throws(FormatError) in try writer.attachFile(named: file.name, contents: contents) }
+        }
+        let fingerprint = try InteropError.wrapping { () throws(FormatError) in try writer.commit() }
+        return Summary(architecture: source.architecture, tensorCount: tensors.count, byteCount: total,
+                       attachedFiles: source.attachedFiles.map(\.name), fingerprint: fingerprint, notes: source.notes)
+    }
+}
