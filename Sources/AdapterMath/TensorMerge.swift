@@ -1,6 +1,5 @@
 import AdapterCore
 import AdapterMethods
-import Dispatch
 
 /// One adapter to fold into (or out of) a base: where its factors come from and the user's weight.
 public struct WeightedFactorSource {
@@ -54,18 +53,14 @@ public enum TensorMerge {
 
     /// Folds (or unfolds) `adapters` into the tensors of `base`, writing every tensor to `output`
     /// (which the caller then finishes). `baseFingerprint`, when known, is compared with each
-    /// adapter's recorded base unless `ignoreFingerprint`. With `overlapWriting`, each tensor is
-    /// written on a background thread while the next one is read and folded (at most one write in
-    /// flight, so two tensors' bytes are in memory): only for a reader and writer that may run on
-    /// two threads at once (safetensors files; not two HDF5 files, as libhdf5 is not thread-safe).
+    /// adapter's recorded base unless `ignoreFingerprint`.
     @discardableResult
     public static func run(base: some TensorReader, adapters: [WeightedFactorSource], into output: some TensorWriter,
                            direction: Direction = .merge, baseFingerprint: String? = nil,
-                           ignoreFingerprint: Bool = false, overlapWriting: Bool = false) throws(TensorMergeError) -> TensorMergeSummary {
+                           ignoreFingerprint: Bool = false) throws(TensorMergeError) -> TensorMergeSummary {
         let plan = try MergePlan(base: base, adapters: adapters, direction: direction,
                                  baseFingerprint: ignoreFingerprint ? nil : baseFingerprint)
         var summary = TensorMergeSummary(tensorCount: 0, changed: [], bytes: 0)
-        let sink = overlapWriting ? BackgroundWriter(output) : nil
         for info in base.tensors {
             var bytes: [UInt8]
             do { bytes = try base.rawBytes(of: info.name) } catch { throw .base(error) }
@@ -76,48 +71,10 @@ public enum TensorMerge {
             } else {
                 digest = base.storedDigest(of: info.name)
             }
-            if let sink {
-                try sink.write(info, bytes: bytes, digest: digest)
-            } else {
-                do { try bytes.withUnsafeBytes { try output.write(info, bytes: $0, digest: digest) } } catch { throw .output(error) }
-            }
+            do { try bytes.withUnsafeBytes { try output.write(info, bytes: $0, digest: digest) } } catch { throw .output(error) }
             summary.tensorCount += 1
             summary.bytes += bytes.count
         }
-        try sink?.finish()
         return summary
     }
-}
-
-/// Writes tensors on a serial background queue, one at a time: ``write(_:bytes:digest:)`` waits
-/// for the previous write, reports its failure, and hands the next one over.
-///
-/// `@unchecked Sendable` is sound because the writer is only ever used by the queue, and the
-/// failure slot is read only after waiting for the queue's work (the group orders the two).
-private final class BackgroundWriter: @unchecked Sendable {
-    private let output: (TensorInfo, UnsafeRawBufferPointer, String?) throws -> Void
-    private let queue = DispatchQueue(label: "adaptool.tensor-merge.write")
-    private let group = DispatchGroup()
-    private var failure: (any Error)?
-
-    init(_ output: some TensorWriter) { self.output = { try output.write($0, bytes: $1, digest: $2) } }
-
-    /// Waits for the previous write, then starts writing `bytes` (kept alive by the closure).
-    func write(_ info: TensorInfo, bytes: [UInt8], digest: String?) throws(TensorMergeError) {
-        try finish()
-        queue.async(group: group) { self.perform(info, bytes: bytes, digest: digest) }
-    }
-
-    /// Runs on the queue.
-    private func perform(_ info: TensorInfo, bytes: [UInt8], digest: String?) {
-        do { try bytes.withUnsafeBytes { try output(info, $0, digest) } } catch { failure = error }
-    }
-
-    /// Waits for the last write; throws its failure.
-    func finish() throws(TensorMergeError) {
-        group.wait()
-        if let failure { throw .output(failure) }
-    }
-
-    deinit { group.wait() }
 }

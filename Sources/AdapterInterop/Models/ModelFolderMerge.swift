@@ -44,8 +44,7 @@ public enum ModelFolderMerge {
         try TensorMerge.check(base: base, adapters: sources, direction: direction)
         let writer: ModelFolderWriter
         do { writer = try ModelFolderWriter(path: output, layout: layout, options: options) } catch { throw .output(error) }
-        // Safetensors in, safetensors out (pread/pwrite on separate files): writing may overlap folding.
-        let summary = try TensorMerge.run(base: base, adapters: sources, into: writer, direction: direction, overlapWriting: true)
+        let summary = try TensorMerge.run(base: base, adapters: sources, into: writer, direction: direction)
         do { try writer.finish() } catch { throw .output(error) }
         return Summary(merge: summary, adapters: described, notes: notes)
     }
