@@ -14,10 +14,6 @@ SIZE="${MERGE_SIZE:-4096}"
 RANK=16
 mkdir -p "$DIR"
 [ -x "$BIN" ] || { echo "bench-merge: $BIN not found; run make release" >&2; exit 2; }
-if [ ! -x /usr/bin/time ]; then
-  SUDO=$( [ "$(id -u)" = 0 ] || echo sudo )
-  $SUDO apt-get install -y -qq time >/dev/null
-fi
 
 BASE="$DIR/merge-base.h5"
 STAMP="$DIR/merge-inputs.$LAYERS.$SIZE.$RANK"

@@ -14,10 +14,6 @@ LAYERS="${MODEL_MERGE_LAYERS:-20}"
 RANK=16
 mkdir -p "$DIR"
 [ -x "$BIN" ] || { echo "bench-model-merge: $BIN not found; run make release" >&2; exit 2; }
-if [ ! -x /usr/bin/time ]; then
-  SUDO=$( [ "$(id -u)" = 0 ] || echo sudo )
-  $SUDO apt-get install -y -qq time >/dev/null
-fi
 
 INPUTS="$DIR/model-merge"
 STAMP="$INPUTS/inputs.$LAYERS.$RANK"

@@ -1,8 +1,13 @@
-# Sourced by the bench-*.sh scripts. measure LABEL CMD...: runs CMD once to warm the page cache,
+# Sourced by the bench-*.sh scripts (installs /usr/bin/time when missing). measure LABEL CMD...: runs CMD once to warm the page cache,
 # then 3 times under /usr/bin/time -v; prints "LABEL best-wall-seconds largest-peak-RSS-kB".
 # Needs DIR (scratch folder) and OUT (the output path, removed before and after every run).
 # Each timed run starts after sync(1): otherwise the dirty pages earlier runs left behind are
 # flushed during (and throttle the writes of) whichever command happens to run next.
+if [ ! -x /usr/bin/time ]; then
+  SUDO=$( [ "$(id -u)" = 0 ] || echo sudo )
+  $SUDO apt-get install -y -qq time >/dev/null
+fi
+
 measure() {
   local label=$1; shift
   local best="" rss=0

@@ -26,6 +26,22 @@ import Testing
         #expect(try OutputFixture.leftovers(in: dir.path) == [])
     }
 
+    @Test(arguments: ModelMergeCLITests.adapters)
+    func importMergeExportMatchesTheFloat64Merge(_ adapter: String) throws {
+        let dir = try TemporaryDirectory()
+        let (root, model) = (TransformerFixtures.root, try #require(try TransformerFixtures.expectations().adapters[adapter]).base)
+        let steps = [["import", root + "/" + model, "-o", dir.file("base.h5")],
+                     ["import", root + "/" + adapter, "--base", dir.file("base.h5"), "-o", dir.file("adapter.h5")],
+                     ["merge", dir.file("base.h5"), dir.file("adapter.h5"), "-o", dir.file("merged.h5")],
+                     ["export", dir.file("merged.h5"), "-o", dir.file("out")]]
+        for step in steps {
+            let result = try ExternalProcess.adaptool(step)
+            try #require(result.status == 0, "adaptool \(step.joined(separator: " ")): \(result.stderr)")
+        }
+        try TransformerFixtures.expectMerged(dir.file("out"), adapter: adapter)
+        #expect(try OutputFixture.leftovers(in: dir.path) == [])
+    }
+
     @Test(arguments: ["llama-f32", "llama-bf16", "llama-f16", "gpt2-f32"])
     func exportRestoresTheModelFolder(_ model: String) throws {
         let dir = try TemporaryDirectory()
