@@ -6,10 +6,10 @@ struct UnmergeCommand: AdaptoolCommand {
     static let configuration = CommandConfiguration(
         commandName: "unmerge", abstract: "Remove a merged LoRA adapter: W = W' − s·scaling·B·A (DoRA cannot be unmerged).")
 
-    @Argument(help: "The merged checkpoint.")
+    @Argument(help: "The merged checkpoint (or merged Hugging Face model folder).")
     var merged: String
 
-    @Argument(help: "The LoRA adapter that was merged into it.")
+    @Argument(help: "The LoRA adapter that was merged into it (a PEFT folder for a model folder).")
     var adapter: String
 
     @OptionGroup var output: OutputOptions
@@ -19,6 +19,19 @@ struct UnmergeCommand: AdaptoolCommand {
 
     func execute() throws {
         try output.requireFree()
+        if let model = ModelFolder.detect(merged) {
+            let summary = try ModelFolderMerge.run(model: model, adapters: [(adapter, scale)], output: output.output,
+                                                   direction: .unmerge, options: output.writeOptions)
+            print("wrote \(output.output): \(summary.merge.changed.count) of \(summary.merge.tensorCount) tensors restored")
+            return
+        }
+        if FormatProbe.probe(path: merged)?.version == FormatV2.version {
+            // The adapter records the base it was made for, not the merged model: nothing to compare before.
+            let summary = try TensorCheckpointMerge.run(base: merged, adapters: [(adapter, scale)], output: output.output,
+                                                        direction: .unmerge, options: output.writeOptions, ignoreFingerprint: true)
+            print("wrote \(output.output): \(summary.merge.changed.count) of \(summary.merge.tensorCount) tensors restored, fingerprint \(summary.fingerprint)")
+            return
+        }
         let entry = WeightedAdapter(try Adapter.read(from: adapter), weight: scale, label: adapter)
         let summary = try CheckpointMerge.unmerge(merged: merged, adapters: [entry], output: output.output, options: output.writeOptions)
         let restored = summary.fingerprint == entry.adapter.baseFingerprint
