@@ -24,6 +24,22 @@ import Testing
         #expect(try dir.contents() == ["merged"], "no temporary folder may be left")
     }
 
+    @Test func aSafetensorsOutputIsOneFile() throws {
+        let dir = try TemporaryDirectory()
+        let root = TransformerFixtures.root
+        let result = try ExternalProcess.adaptool(["merge", root + "/llama-bf16", root + "/llama-bf16-lora", "-o", dir.file("merged.safetensors")])
+        try #require(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("config.json"), "the files left out are named")
+        // The file holds the same tensors as the merged folder, byte for byte.
+        let folder = try ExternalProcess.adaptool(["merge", root + "/llama-bf16", root + "/llama-bf16-lora", "-o", dir.file("merged")])
+        try #require(folder.status == 0, "\(folder.stderr)")
+        let file = try SafetensorsFile(path: dir.file("merged.safetensors"))
+        let merged = try TransformerFixtures.tensors(ofFolder: dir.file("merged"))
+        #expect(file.tensors == merged.map(\.info))
+        #expect(try merged.allSatisfy { try file.rawBytes(of: $0.info.name) == $0.bytes })
+        #expect(try dir.contents() == ["merged", "merged.safetensors"])
+    }
+
     @Test func twoLoRAAdaptersStackWithTheirWeights() throws {
         let dir = try TemporaryDirectory()
         let (root, output) = (TransformerFixtures.root, dir.file("merged"))
