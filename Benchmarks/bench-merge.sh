@@ -14,10 +14,6 @@ SIZE="${MERGE_SIZE:-4096}"
 RANK=16
 mkdir -p "$DIR"
 [ -x "$BIN" ] || { echo "bench-merge: $BIN not found; run make release" >&2; exit 2; }
-if [ ! -x /usr/bin/time ]; then
-  SUDO=$( [ "$(id -u)" = 0 ] || echo sudo )
-  $SUDO apt-get install -y -qq time >/dev/null
-fi
 
 BASE="$DIR/merge-base.h5"
 STAMP="$DIR/merge-inputs.$LAYERS.$SIZE.$RANK"
@@ -30,23 +26,8 @@ fi
 OUT="$DIR/merge-out.h5"
 LAYER_BYTES=$((SIZE * SIZE * 4))
 
-# measure LABEL CMD...: runs once to warm the page cache, then 3 times; keeps the best wall time
-# and the largest peak RSS (kB) from /usr/bin/time -v.
-measure() {
-  local label=$1; shift
-  local best="" rss=0
-  "$@" >/dev/null 2>&1; rm -f "$OUT"
-  for _ in 1 2 3; do
-    /usr/bin/time -v -o "$DIR/time.txt" "$@" >/dev/null 2>"$DIR/stderr.txt" || { cat "$DIR/stderr.txt" >&2; exit 2; }
-    local wall kb
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$DIR/time.txt")
-    kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$DIR/time.txt")
-    rm -f "$OUT"
-    if [ -z "$best" ] || awk "BEGIN { exit !($wall < $best) }"; then best=$wall; fi
-    [ "$kb" -gt "$rss" ] && rss=$kb
-  done
-  echo "$label $best $rss"
-}
+# shellcheck source=Benchmarks/lib/measure.sh
+source Benchmarks/lib/measure.sh
 
 results=()
 results+=("$(measure cp cp "$BASE" "$OUT")")

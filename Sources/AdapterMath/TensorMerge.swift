@@ -77,42 +77,4 @@ public enum TensorMerge {
         }
         return summary
     }
-
-    /// Applies `terms` to the stored bytes of one tensor, in place (same dtype, same byte count).
-    static func fold(_ bytes: inout [UInt8], info: TensorInfo, terms: [MergePlan.Term], direction: Direction) throws(TensorMergeError) {
-        guard let first = terms.first, let (out, inputs) = first.target.outputsAndInputs(ofBaseShape: info.shape) else { return }
-        let layout = first.target.layout
-        var weight = [Double](repeating: 0, count: info.elementCount)
-        bytes.withUnsafeBytes { raw in
-            weight.withUnsafeMutableBufferPointer { StoredWeight.widen(raw, dtype: info.dtype, layout: layout, out: out, inputs: inputs, into: $0) }
-        }
-        for term in terms {
-            var values: [String: [Double]] = [:]
-            for role in term.method.roles {
-                do { values[role] = try term.source.factorValues(tensor: info.name, role: role) } catch {
-                    throw .adapter(adapter: term.label, error)
-                }
-            }
-            let factors = LowRankFactors(rank: term.target.rank, values: values)
-            do {
-                try weight.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<Double>) throws(MethodError) in
-                    switch direction {
-                    case .merge: try term.method.fold(buffer, out: out, inputs: inputs, factors: factors, scaling: term.scaling, target: info.name)
-                    case .unmerge: try term.method.unfold(buffer, out: out, inputs: inputs, factors: factors, scaling: term.scaling, target: info.name)
-                    }
-                }
-            } catch {
-                throw .method(adapter: term.label, error)
-            }
-        }
-        guard let largest = weight.withUnsafeBufferPointer(StoredWeight.largestMagnitude) else {
-            throw .merge(.nonFinite(layer: info.name))
-        }
-        guard StoredWeight.fits(largest, in: info.dtype) else {
-            throw .merge(.outOfRange(tensor: info.name, dtype: info.dtype.rawValue, largest: largest))
-        }
-        bytes.withUnsafeMutableBytes { raw in
-            weight.withUnsafeBufferPointer { StoredWeight.narrow($0, dtype: info.dtype, layout: layout, out: out, inputs: inputs, into: raw) }
-        }
-    }
 }

@@ -9,6 +9,8 @@ public enum DoRA: LowRankMethod {
     public static let name = "dora"
     /// Magnitudes are absolute, not deltas.
     public static let isAdditive = false
+    /// Each output row is normalised on its own (PEFT's DoRA): row o needs row o of W, B and m.
+    public static let foldsRowsIndependently = true
     /// LoRA's keys plus the magnitude vector (saved without `.weight` by PEFT ≥ 0.12, with it before).
     public static let peftKeySuffixes: [(suffix: String, role: String)] =
         LoRA.peftKeySuffixes + [(".lora_magnitude_vector", "magnitude"), (".lora_magnitude_vector.weight", "magnitude")]

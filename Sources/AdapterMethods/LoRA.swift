@@ -7,6 +7,8 @@ public enum LoRA: LowRankMethod {
     public static let name = "lora"
     /// Deltas add, so LoRA adapters stack.
     public static let isAdditive = true
+    /// Row o of W + scaling · B · A needs only row o of W and of B.
+    public static let foldsRowsIndependently = true
     /// PEFT's `lora_A.weight` / `lora_B.weight`.
     public static let peftKeySuffixes: [(suffix: String, role: String)] = [(".lora_A.weight", "A"), (".lora_B.weight", "B")]
     /// Plain LoRA needs no flag.

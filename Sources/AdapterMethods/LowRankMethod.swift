@@ -14,6 +14,10 @@ public protocol LowRankMethod: Sendable {
     /// Whether the fold adds a delta, so several adapters may be merged together (false when the
     /// method sets absolute values, as DoRA's magnitudes do).
     static var isAdditive: Bool { get }
+    /// Whether each output row of the folded weight depends only on that row of W and the rows of
+    /// the factors whose leading dimension is `out` (LoRA, PEFT's DoRA), so a merge may fold a
+    /// large weight in cache-sized blocks of rows. Defaults to false (the whole weight at once).
+    static var foldsRowsIndependently: Bool { get }
     /// Each factor role with its shape, for a base weight `[out, in]` at `rank`.
     static func factorShapes(out: Int, inputs: Int, rank: Int) -> [(role: String, shape: [Int])]
     /// Folds the adapter into `weight` in place.
@@ -35,6 +39,9 @@ public protocol LowRankMethod: Sendable {
 }
 
 extension LowRankMethod {
+    /// Methods fold the whole weight at once unless they say otherwise.
+    public static var foldsRowsIndependently: Bool { false }
+
     /// Most methods have a PEFT form.
     public static var hasPEFTForm: Bool { true }
 

@@ -26,6 +26,22 @@ import Testing
         #expect(try OutputFixture.leftovers(in: dir.path) == [])
     }
 
+    @Test(arguments: ModelMergeCLITests.adapters)
+    func importMergeExportMatchesTheFloat64Merge(_ adapter: String) throws {
+        let dir = try TemporaryDirectory()
+        let (root, model) = (TransformerFixtures.root, try #require(try TransformerFixtures.expectations().adapters[adapter]).base)
+        let steps = [["import", root + "/" + model, "-o", dir.file("base.h5")],
+                     ["import", root + "/" + adapter, "--base", dir.file("base.h5"), "-o", dir.file("adapter.h5")],
+                     ["merge", dir.file("base.h5"), dir.file("adapter.h5"), "-o", dir.file("merged.h5")],
+                     ["export", dir.file("merged.h5"), "-o", dir.file("out")]]
+        for step in steps {
+            let result = try ExternalProcess.adaptool(step)
+            try #require(result.status == 0, "adaptool \(step.joined(separator: " ")): \(result.stderr)")
+        }
+        try TransformerFixtures.expectMerged(dir.file("out"), adapter: adapter)
+        #expect(try OutputFixture.leftovers(in: dir.path) == [])
+    }
+
     @Test(arguments: ["llama-f32", "llama-bf16", "llama-f16", "gpt2-f32"])
     func exportRestoresTheModelFolder(_ model: String) throws {
         let dir = try TemporaryDirectory()
@@ -69,5 +85,31 @@ import Testing
         OutputFixture.expectOneLineFailure(result, naming: "llama-lora-all-linear.h5", arguments)
         #expect(result.stderr.contains("--ignore-fingerprint"))
         #expect(try dir.contents() == ["base.h5", "other"])
+    }
+
+    @Test func unmergeTakesALoRABackOutAndRefusesDoRA() throws {
+        let dir = try TemporaryDirectory()
+        try TransformerFixtures.writeV2(model: "llama-f32", adapters: ["llama-lora-all-linear", "llama-dora"], into: dir.path)
+        let steps = [["merge", dir.file("base.h5"), dir.file("llama-lora-all-linear.h5"), "-o", dir.file("merged.h5")],
+                     ["unmerge", dir.file("merged.h5"), dir.file("llama-lora-all-linear.h5"), "-o", dir.file("restored.h5")],
+                     ["export", dir.file("restored.h5"), "-o", dir.file("restored")]]
+        for step in steps {
+            let result = try ExternalProcess.adaptool(step)
+            try #require(result.status == 0, "adaptool \(step.joined(separator: " ")): \(result.stderr)")
+        }
+        let base = try TransformerFixtures.tensors(ofFolder: TransformerFixtures.root + "/llama-f32")
+        let restored = try TransformerFixtures.tensors(ofFolder: dir.file("restored"))
+        #expect(restored.map(\.info) == base.map(\.info))
+        for ((info, bytes), (_, original)) in zip(restored, base) {
+            let got = try #require(info.dtype.float64Values(fromLittleEndian: bytes, count: info.elementCount))
+            let want = try #require(info.dtype.float64Values(fromLittleEndian: original, count: info.elementCount))
+            let scale = want.map(abs).max() ?? 1
+            #expect(zip(got, want).allSatisfy { abs($0 - $1) <= 1e-6 * scale }, "\(info.name) comes back within float32 rounding")
+        }
+        let arguments = ["unmerge", dir.file("merged.h5"), dir.file("llama-dora.h5"), "-o", dir.file("nope.h5")]
+        let dora = try ExternalProcess.adaptool(arguments)
+        OutputFixture.expectOneLineFailure(dora, naming: "llama-dora.h5", arguments)
+        #expect(dora.stderr.contains("cannot be unmerged"))
+        #expect(try !dir.contents().contains("nope.h5") && OutputFixture.leftovers(in: dir.path) == [])
     }
 }

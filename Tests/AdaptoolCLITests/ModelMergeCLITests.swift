@@ -24,6 +24,22 @@ import Testing
         #expect(try dir.contents() == ["merged"], "no temporary folder may be left")
     }
 
+    @Test func aSafetensorsOutputIsOneFile() throws {
+        let dir = try TemporaryDirectory()
+        let root = TransformerFixtures.root
+        let result = try ExternalProcess.adaptool(["merge", root + "/llama-bf16", root + "/llama-bf16-lora", "-o", dir.file("merged.safetensors")])
+        try #require(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("config.json"), "the files left out are named")
+        // The file holds the same tensors as the merged folder, byte for byte.
+        let folder = try ExternalProcess.adaptool(["merge", root + "/llama-bf16", root + "/llama-bf16-lora", "-o", dir.file("merged")])
+        try #require(folder.status == 0, "\(folder.stderr)")
+        let file = try SafetensorsFile(path: dir.file("merged.safetensors"))
+        let merged = try TransformerFixtures.tensors(ofFolder: dir.file("merged"))
+        #expect(file.tensors == merged.map(\.info))
+        #expect(try merged.allSatisfy { try file.rawBytes(of: $0.info.name) == $0.bytes })
+        #expect(try dir.contents() == ["merged", "merged.safetensors"])
+    }
+
     @Test func twoLoRAAdaptersStackWithTheirWeights() throws {
         let dir = try TemporaryDirectory()
         let (root, output) = (TransformerFixtures.root, dir.file("merged"))
@@ -80,4 +96,38 @@ import Testing
             #expect(try dir.contents() == [], "limit \(limit): no output and no temporary folder may be left")
         }
     }
+
+    @Test func anInterruptLeavesNothing() throws {
+        let dir = try TemporaryDirectory()
+        // A 2048 × 4096 float32 weight (32 MB) and a LoRA on it: long enough to interrupt mid-write.
+        let script = """
+        import json, os, sys
+        import numpy as np
+        from safetensors.numpy import save_file
+        root = sys.argv[1]
+        os.makedirs(root + "/model"); os.makedirs(root + "/lora")
+        rng = np.random.default_rng(0)
+        save_file({"m.proj.weight": rng.standard_normal((2048, 4096), dtype=np.float32)}, root + "/model/model.safetensors", {"format": "pt"})
+        json.dump({"model_type": "test"}, open(root + "/model/config.json", "w"))
+        save_file({"base_model.model.m.proj.lora_A.weight": np.ones((8, 4096), np.float32),
+                   "base_model.model.m.proj.lora_B.weight": np.ones((2048, 8), np.float32)}, root + "/lora/adapter_model.safetensors")
+        json.dump({"peft_type": "LORA", "r": 8, "lora_alpha": 8, "target_modules": ["proj"]}, open(root + "/lora/adapter_config.json", "w"))
+        """
+        let inputs = dir.file("in")
+        let made = try ExternalProcess.python(["-c", script, inputs])
+        try #require(made.status == 0, "\(made.stderr)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PackagePaths.adaptoolBinary)
+        process.arguments = ["merge", inputs + "/model", inputs + "/lora", "-o", dir.file("out")]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Interrupt once the hidden temporary folder exists (the merge is under way).
+        while process.isRunning, try !dir.contents().contains(where: { $0.hasPrefix(".out.tmp-") }) { usleep(1_000) }
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "the merge finished before the interrupt arrived")
+        #expect(try dir.contents() == ["in"], "no output and no temporary folder may be left")
+    }
 }
+

@@ -19,7 +19,7 @@ extension TensorDType {
             }
         case .float16:
             for index in 0..<count {
-                values[index] = Double(HalfPrecision.float(fromHalf: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))))
+                values[index] = Self.widened(half: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)))
             }
         case .bfloat16:
             for index in 0..<count {
@@ -47,15 +47,58 @@ extension TensorDType {
             }
         case .float16:
             for index in 0..<count {
-                raw.storeBytes(of: HalfPrecision.half(from: Self.roundedToOdd(values[index])).littleEndian, toByteOffset: index * 2, as: UInt16.self)
+                raw.storeBytes(of: Self.half(from: values[index]).littleEndian, toByteOffset: index * 2, as: UInt16.self)
             }
         case .bfloat16:
             for index in 0..<count {
-                raw.storeBytes(of: HalfPrecision.bfloat16(from: Self.roundedToOdd(values[index])).littleEndian, toByteOffset: index * 2, as: UInt16.self)
+                raw.storeBytes(of: Self.bfloat16(from: values[index]).littleEndian, toByteOffset: index * 2, as: UInt16.self)
             }
         default:
             return
         }
+    }
+
+    /// binary16 bits widened exactly, without branches on the common path: the magnitude bits
+    /// moved into float32's place and scaled by 2¹¹² (exact for normals and subnormals alike);
+    /// only ∞ and NaN (exponent all ones) are patched. Same results as ``HalfPrecision/float(fromHalf:)``.
+    @inline(__always)
+    static func widened(half bits: UInt16) -> Double {
+        let magnitude = UInt32(bits & 0x7FFF) << 13
+        let scaled = (Float(bitPattern: magnitude) * 0x1p112).bitPattern
+        // Selects and ORs rather than branches: signs are random in weights, and a mispredicted
+        // branch per element costs more than the conversion.
+        let widened = bits & 0x7C00 == 0x7C00 ? magnitude | 0x7F80_0000 : scaled
+        return Double(Float(bitPattern: widened | UInt32(bits & 0x8000) << 16))
+    }
+
+    /// `value` rounded once to binary16 bits. Normal results (2⁻¹⁴ ≤ |value| < 2¹⁶) are rounded
+    /// straight from the float64 bits, nearest-even (a carry rolls into the exponent, and 65520 and
+    /// up become ∞); zeros, subnormals, overflow, ∞ and NaN take the round-to-odd path.
+    @inline(__always)
+    static func half(from value: Double) -> UInt16 {
+        narrowedBits(value, rebias: 1008, droppedBits: 42, normalRange: 0x3F10_0000_0000_0000..<0x40F0_0000_0000_0000)
+            ?? HalfPrecision.half(from: roundedToOdd(value))
+    }
+
+    /// `value` rounded once to bfloat16 bits: the float32 exponent range and 7 mantissa bits,
+    /// straight from the float64 bits for normal results (2⁻¹²⁶ ≤ |value| < 2¹²⁸).
+    @inline(__always)
+    static func bfloat16(from value: Double) -> UInt16 {
+        narrowedBits(value, rebias: 896, droppedBits: 45, normalRange: 0x3810_0000_0000_0000..<0x47F0_0000_0000_0000)
+            ?? HalfPrecision.bfloat16(from: roundedToOdd(value))
+    }
+
+    /// The 16-bit pattern of `value` in a narrower format with 5 or 8 exponent bits, when |value|'s
+    /// float64 bits lie in `normalRange` (the narrower format's normal numbers): the exponent is
+    /// re-biased and the mantissa rounded to nearest, ties to even, in one integer addition.
+    @inline(__always)
+    private static func narrowedBits(_ value: Double, rebias: UInt64, droppedBits: UInt64, normalRange: Range<UInt64>) -> UInt16? {
+        let bits = value.bitPattern
+        let magnitude = bits & 0x7FFF_FFFF_FFFF_FFFF
+        guard normalRange.contains(magnitude) else { return nil }
+        let rebased = magnitude - rebias << 52
+        let rounded = (rebased + (1 << (droppedBits - 1)) - 1 + ((rebased >> droppedBits) & 1)) >> droppedBits
+        return UInt16(truncatingIfNeeded: bits >> 48) & 0x8000 | UInt16(truncatingIfNeeded: rounded)
     }
 
     /// `value` rounded to float32 with round-to-odd: truncated toward zero, and the last mantissa

@@ -19,7 +19,8 @@ public enum ModelFolderMerge {
     }
 
     /// Merges (or, with `direction` `.unmerge`, takes out) the PEFT adapters `adapters` (folder
-    /// path and weight) into the model folder `model`, writing the folder `output`.
+    /// path and weight) into the model folder `model`, writing the folder `output` — or, when
+    /// `output` ends in `.safetensors`, that one file (tensors only, in the model's order).
     public static func run(model: ModelFolder, adapters: [(path: String, weight: Double)], output: String,
                            direction: TensorMerge.Direction = .merge, options: WriteOptions = WriteOptions()) throws(TensorMergeError) -> Summary {
         let base: any TensorReader<InteropError>
@@ -42,6 +43,17 @@ public enum ModelFolderMerge {
             } catch { throw .adapter(adapter: path, error) }
         }
         try TensorMerge.check(base: base, adapters: sources, direction: direction)
+        if output.hasSuffix(".safetensors") {
+            let writer: SafetensorsWriter
+            do {
+                writer = try SafetensorsWriter(path: output, tensors: layout.tensors, metadata: layout.shards.first?.metadata ?? [:], options: options)
+            } catch { throw .output(error) }
+            let summary = try TensorMerge.run(base: base, adapters: sources, into: writer, direction: direction)
+            do { try writer.finish() } catch { throw .output(error) }
+            let dropped = layout.files.map(\.name)
+            return Summary(merge: summary, adapters: described, notes: notes + (dropped.isEmpty ? [] :
+                ["\(dropped.joined(separator: ", ")) not written: a single .safetensors file holds tensors only; write to a folder to keep them"]))
+        }
         let writer: ModelFolderWriter
         do { writer = try ModelFolderWriter(path: output, layout: layout, options: options) } catch { throw .output(error) }
         let summary = try TensorMerge.run(base: base, adapters: sources, into: writer, direction: direction)

@@ -50,6 +50,10 @@ public final class ModelFolderWriter: TensorWriter {
         }
         self.shardOfTensor = shardOfTensor
         remaining = layout.shards.map(\.tensors.count)
+        // A shard with no tensors (an empty model) is complete as soon as its header is written.
+        for (writer, shard) in zip(writers, layout.shards) where shard.tensors.isEmpty {
+            try Self.naming(path, in: output) { () throws(InteropError) in try writer.finish() }
+        }
     }
 
     /// Writes one tensor of the layout into its shard; a shard is closed as soon as its last

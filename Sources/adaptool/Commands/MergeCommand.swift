@@ -6,7 +6,7 @@ import Foundation
 struct MergeCommand: AdaptoolCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge", abstract: "Fold LoRA/DoRA adapters into base weights.",
-        discussion: "LoRA: W' = W + s·scaling·B·A (several LoRA adapters add, each with its weight). DoRA: W' = m ⊙ V/‖V‖ with V = W + scaling·B·A; a DoRA adapter is merged alone. Computed in float64, written as float32 (spec/math.md). A Hugging Face model folder with PEFT adapter folders merges straight into a new model folder (same shards, config.json and other files copied); each changed tensor is rounded once to its own dtype and every other tensor copied byte for byte.")
+        discussion: "LoRA: W' = W + s·scaling·B·A (several LoRA adapters add, each with its weight). DoRA: W' = m ⊙ V/‖V‖ with V = W + scaling·B·A; a DoRA adapter is merged alone. Computed in float64, written as float32 (spec/math.md). A Hugging Face model folder with PEFT adapter folders merges straight into a new model folder (same shards, config.json and other files copied; one file when -o ends in .safetensors); each changed tensor is rounded once to its own dtype and every other tensor copied byte for byte.")
 
     @Argument(help: "The base checkpoint, or a Hugging Face model folder.")
     var base: String

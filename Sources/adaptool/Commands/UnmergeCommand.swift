@@ -9,7 +9,7 @@ struct UnmergeCommand: AdaptoolCommand {
     @Argument(help: "The merged checkpoint (format v1 or v2), or a merged Hugging Face model folder (then ADAPTER is a PEFT folder).")
     var merged: String
 
-    @Argument(help: "The LoRA adapter that was merged into it.")
+    @Argument(help: "The LoRA adapter that was merged into it (a PEFT folder for a model folder).")
     var adapter: String
 
     @OptionGroup var output: OutputOptions
