@@ -41,20 +41,31 @@ else
 fi
 results+=("$(measure merge-lora "$BIN" merge "$BASE" "$DIR/merge-lora.h5" -o "$OUT")")
 results+=("$(measure merge-dora "$BIN" merge "$BASE" "$DIR/merge-dora.h5" -o "$OUT")")
+# The same files upgraded to format v2 (adaptool import; not timed): the tensor-generic merge, which
+# reuses nothing here (every layer is targeted) and hashes each output tensor in parallel with writing.
+V2="$DIR/merge-v2"
+if [ ! -e "$V2.stamp" ] || [ "$STAMP" -nt "$V2.stamp" ]; then
+  rm -f "$V2"-*.h5
+  "$BIN" import "$BASE" -o "$V2-base.h5" >/dev/null
+  for method in lora dora; do "$BIN" import "$DIR/merge-$method.h5" --base "$BASE" -o "$V2-$method.h5" >/dev/null; done
+  touch "$V2.stamp"
+fi
+results+=("$(measure merge-lora-v2 "$BIN" merge "$V2-base.h5" "$V2-lora.h5" -o "$OUT")")
+results+=("$(measure merge-dora-v2 "$BIN" merge "$V2-base.h5" "$V2-dora.h5" -o "$OUT")")
 rm -f "$DIR/time.txt" "$DIR/stderr.txt"
 
 cp_time=$(echo "${results[0]}" | awk '{ print $2 }')
 size_mb=$(du -m "$BASE" | awk '{ print $1 }')
 printf "checkpoint: %s (%s MB, %d layers of %d×%d float32; largest layer %.0f MB), rank %d\n" \
   "$BASE" "$size_mb" "$LAYERS" "$SIZE" "$SIZE" "$(echo "$LAYER_BYTES / 1048576" | bc -l)" "$RANK"
-printf "%-12s %10s %10s %14s %16s\n" operation "wall s" "× cp" "peak RSS MB" "RSS / layer"
-printf "%-12s %10s %10s %14s %16s\n" ------------ ---------- ---------- -------------- ----------------
+printf "%-14s %10s %10s %14s %16s\n" operation "wall s" "× cp" "peak RSS MB" "RSS / layer"
+printf "%-14s %10s %10s %14s %16s\n" -------------- ---------- ---------- -------------- ----------------
 json="["
 for line in "${results[@]}"; do
   read -r label wall kb <<<"$line"
   ratio=$(echo "$wall / $cp_time" | bc -l)
   per_layer=$(echo "$kb * 1024 / $LAYER_BYTES" | bc -l)
-  printf "%-12s %10.2f %10.2f %14.0f %16.2f\n" "$label" "$wall" "$ratio" "$(echo "$kb / 1024" | bc -l)" "$per_layer"
+  printf "%-14s %10.2f %10.2f %14.0f %16.2f\n" "$label" "$wall" "$ratio" "$(echo "$kb / 1024" | bc -l)" "$per_layer"
   json+=$(printf '{"operation":"%s","wall_s":%s,"ratio_to_cp":%.3f,"peak_rss_kb":%s,"rss_per_layer":%.3f},' "$label" "$wall" "$ratio" "$kb" "$per_layer")
 done
 echo "targets: merge ≤ 2.00 × cp; peak RSS < 3.00 × largest layer"
