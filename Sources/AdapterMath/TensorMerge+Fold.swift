@@ -33,7 +33,10 @@ extension TensorMerge {
                     throw .adapter(adapter: term.label, error)
                 }
             }
-            loaded.append(LoadedTerm(term: term, factors: LowRankFactors(rank: term.target.rank, values: values),
+            // Checked once here rather than in every row block's fold.
+            var factors = LowRankFactors(rank: term.target.rank, values: values)
+            do { try factors.checkFinite(roles: term.method.roles, target: info.name) } catch { throw .method(adapter: term.label, error) }
+            loaded.append(LoadedTerm(term: term, factors: factors,
                                      rowWidths: rowWidths(of: term, out: out, inputs: inputs)))
         }
         let layout = first.target.layout
@@ -89,12 +92,13 @@ extension TensorMerge {
                             lock.withLock { if failure.map({ block < $0.block }) ?? true { failure = (block, error) } }
                             return
                         }
-                        guard let blockLargest = StoredWeight.largestMagnitude(UnsafeBufferPointer(values)) else {
+                        // Rounded and measured in one pass; a non-finite block fails the whole tensor, so
+                        // its rounded bytes are never written.
+                        guard let blockLargest = info.dtype.narrowMeasuringLargest(UnsafeBufferPointer(values), into: stored) else {
                             lock.withLock { if failure.map({ block < $0.block }) ?? true { failure = (block, .merge(.nonFinite(layer: info.name))) } }
                             return
                         }
                         localLargest = max(localLargest, blockLargest)
-                        info.dtype.narrow(UnsafeBufferPointer(values), into: stored)
                     }
                 }
                 lock.withLock { largest = max(largest, localLargest) }
@@ -117,7 +121,7 @@ extension TensorMerge {
                         values[role] = Array(full[rows.lowerBound * width..<rows.upperBound * width])
                     }
                 }
-                factors = LowRankFactors(rank: factors.rank, values: values)
+                factors = LowRankFactors(rank: factors.rank, values: values, knownFinite: factors.knownFinite)
             }
             let term = loaded.term
             do {

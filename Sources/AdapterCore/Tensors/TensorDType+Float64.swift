@@ -33,29 +33,46 @@ extension TensorDType {
     /// Narrows `values` to this floating type, rounding each once to nearest (ties to even), and
     /// stores them little-endian into `raw` (`values.count × byteWidth` bytes). Overflow gives ±∞,
     /// which callers that must stay finite check with ``Double/isFinite`` on the widened result or
-    /// on the input. Does nothing for integer types.
+    /// on the input (or use ``narrowMeasuringLargest(_:into:)``). Does nothing for integer types.
     public func narrow(_ values: UnsafeBufferPointer<Double>, into raw: UnsafeMutableRawBufferPointer) {
-        let count = min(values.count, raw.count / byteWidth)
+        _ = narrowMeasuringLargest(values, into: raw)
+    }
+
+    /// ``narrow(_:into:)`` that also returns, from the same pass over `values`, their largest
+    /// magnitude, or nil when one is NaN or infinite: the finiteness and range check of a merge
+    /// costs no second pass. For integer types nothing is written (the measure is still returned).
+    public func narrowMeasuringLargest(_ values: UnsafeBufferPointer<Double>, into raw: UnsafeMutableRawBufferPointer) -> Double? {
         switch self {
-        case .float32:
-            for index in 0..<count {
-                raw.storeBytes(of: Float(values[index]).bitPattern.littleEndian, toByteOffset: index * 4, as: UInt32.self)
-            }
-        case .float64:
-            for index in 0..<count {
-                raw.storeBytes(of: values[index].bitPattern.littleEndian, toByteOffset: index * 8, as: UInt64.self)
-            }
-        case .float16:
-            for index in 0..<count {
-                raw.storeBytes(of: Self.half(from: values[index]).littleEndian, toByteOffset: index * 2, as: UInt16.self)
-            }
-        case .bfloat16:
-            for index in 0..<count {
-                raw.storeBytes(of: Self.bfloat16(from: values[index]).littleEndian, toByteOffset: index * 2, as: UInt16.self)
-            }
-        default:
-            return
+        case .float32: return Self.narrowing(values, into: raw) { Float($0).bitPattern }
+        case .float64: return Self.narrowing(values, into: raw) { $0.bitPattern }
+        case .float16: return Self.narrowing(values, into: raw) { Self.half(from: $0) }
+        case .bfloat16: return Self.narrowing(values, into: raw) { Self.bfloat16(from: $0) }
+        default: return Self.narrowing(values, into: UnsafeMutableRawBufferPointer(start: nil, count: 0)) { $0.bitPattern }
         }
+    }
+
+    /// Stores `convert(value)` little-endian for as many of `values` as `raw` holds, measuring the
+    /// largest magnitude of all of them (nil once one is NaN or ±∞). Branch-free per element so
+    /// the loop vectorises.
+    @inline(__always)
+    private static func narrowing<Bits: FixedWidthInteger>(_ values: UnsafeBufferPointer<Double>, into raw: UnsafeMutableRawBufferPointer,
+                                                            _ convert: (Double) -> Bits) -> Double? {
+        let width = MemoryLayout<Bits>.size
+        let stored = min(values.count, raw.count / width)
+        var largest = 0.0
+        var nonFinite: UInt8 = 0
+        @inline(__always) func measure(_ value: Double) {
+            let magnitude = abs(value)
+            largest = magnitude > largest ? magnitude : largest
+            nonFinite |= magnitude <= .greatestFiniteMagnitude ? 0 : 1  // NaN fails the comparison too
+        }
+        for index in 0..<stored {
+            let value = values[index]
+            measure(value)
+            raw.storeBytes(of: convert(value).littleEndian, toByteOffset: index * width, as: Bits.self)
+        }
+        for index in stored..<values.count { measure(values[index]) }
+        return nonFinite == 0 ? largest : nil
     }
 
     /// binary16 bits widened exactly, without branches on the common path: the magnitude bits
