@@ -49,9 +49,12 @@ final class TensorWritePipeline<Output: TensorWriter> {
         try wait()
         turn = 1 - turn
         let bytes = UnsafeRawBufferPointer(bytes)
-        // Only this pipeline's write thread runs `job` while the caller waits on `inFlight` before
-        // touching `failure` or `bytes` again.
-        nonisolated(unsafe) let job = { [self] in
+        // Only the write thread runs `job`, while the caller waits on `inFlight` before touching
+        // `failure` or `bytes` again. The block must not retain the pipeline (and through it the
+        // writer): libdispatch releases a block some time after running it, and an unfinished
+        // writer removes its temporary file only when released, before the CLI exits. Unowned
+        // unsafe is sound because deinit, like every write, waits for the block to finish first.
+        nonisolated(unsafe) let job = { [unowned(unsafe) self] in
             do throws(Output.Failure) { try output.write(info, bytes: bytes, digest: digest) } catch { failure = error }
         }
         queue.async(group: inFlight) { job() }
