@@ -76,33 +76,31 @@ extension TensorMerge {
         nonisolated(unsafe) var largest = 0.0
         BLAS.setThreadCount(1)
         defer { BLAS.setThreadCount(ParallelRanges.workers) }
-        do {
-            ParallelRanges.forEach(count: blocks, minimumChunk: 1) { range in
-                var scratch = [Double](unsafeUninitializedCapacity: blockRows * inputs) { _, count in count = blockRows * inputs }
-                var localLargest = 0.0
-                scratch.withUnsafeMutableBufferPointer { scratch in
-                    for block in range {
-                        let rows = block * blockRows..<min(out, (block + 1) * blockRows)
-                        let values = UnsafeMutableBufferPointer(rebasing: scratch[0..<rows.count * inputs])
-                        let stored = UnsafeMutableRawBufferPointer(rebasing: raw[rows.lowerBound * inputs * width..<rows.upperBound * inputs * width])
-                        info.dtype.widen(UnsafeRawBufferPointer(stored), into: values)
-                        do throws(TensorMergeError) {
-                            try apply(terms, to: values, rows: rows, inputs: inputs, direction: direction, tensor: info.name)
-                        } catch {
-                            lock.withLock { if failure.map({ block < $0.block }) ?? true { failure = (block, error) } }
-                            return
-                        }
-                        // Rounded and measured in one pass; a non-finite block fails the whole tensor, so
-                        // its rounded bytes are never written.
-                        guard let blockLargest = info.dtype.narrowMeasuringLargest(UnsafeBufferPointer(values), into: stored) else {
-                            lock.withLock { if failure.map({ block < $0.block }) ?? true { failure = (block, .merge(.nonFinite(layer: info.name))) } }
-                            return
-                        }
-                        localLargest = max(localLargest, blockLargest)
+        ParallelRanges.forEach(count: blocks, minimumChunk: 1) { range in
+            var scratch = [Double](unsafeUninitializedCapacity: blockRows * inputs) { _, count in count = blockRows * inputs }
+            var localLargest = 0.0
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                for block in range {
+                    let rows = block * blockRows..<min(out, (block + 1) * blockRows)
+                    let values = UnsafeMutableBufferPointer(rebasing: scratch[0..<rows.count * inputs])
+                    let stored = UnsafeMutableRawBufferPointer(rebasing: raw[rows.lowerBound * inputs * width..<rows.upperBound * inputs * width])
+                    info.dtype.widen(UnsafeRawBufferPointer(stored), into: values)
+                    do throws(TensorMergeError) {
+                        try apply(terms, to: values, rows: rows, inputs: inputs, direction: direction, tensor: info.name)
+                    } catch {
+                        lock.withLock { if failure.map({ block < $0.block }) ?? true { failure = (block, error) } }
+                        return
                     }
+                    // Rounded and measured in one pass; a non-finite block fails the whole tensor, so
+                    // its rounded bytes are never written.
+                    guard let blockLargest = info.dtype.narrowMeasuringLargest(UnsafeBufferPointer(values), into: stored) else {
+                        lock.withLock { if failure.map({ block < $0.block }) ?? true { failure = (block, .merge(.nonFinite(layer: info.name))) } }
+                        return
+                    }
+                    localLargest = max(localLargest, blockLargest)
                 }
-                lock.withLock { largest = max(largest, localLargest) }
             }
+            lock.withLock { largest = max(largest, localLargest) }
         }
         if let failure { throw failure.error }
         return largest
