@@ -23,7 +23,7 @@ extension TensorMerge {
     /// A `[out, in]` weight whose methods fold rows independently goes in row blocks, each widened,
     /// folded, checked and rounded while in cache, on every core; otherwise the whole weight is
     /// widened (and transposed) into one float64 buffer.
-    static func fold(_ bytes: inout [UInt8], info: TensorInfo, terms: [MergePlan.Term], direction: Direction) throws(TensorMergeError) {
+    static func fold(_ bytes: UnsafeMutableRawBufferPointer, info: TensorInfo, terms: [MergePlan.Term], direction: Direction) throws(TensorMergeError) {
         guard let first = terms.first, let (out, inputs) = first.target.outputsAndInputs(ofBaseShape: info.shape), out > 0, inputs > 0 else { return }
         var loaded: [LoadedTerm] = []
         for term in terms {
@@ -33,17 +33,20 @@ extension TensorMerge {
                     throw .adapter(adapter: term.label, error)
                 }
             }
-            loaded.append(LoadedTerm(term: term, factors: LowRankFactors(rank: term.target.rank, values: values),
+            // Checked once here rather than in every row block's fold.
+            var factors = LowRankFactors(rank: term.target.rank, values: values)
+            do { try factors.checkFinite(roles: term.method.roles, target: info.name) } catch { throw .method(adapter: term.label, error) }
+            loaded.append(LoadedTerm(term: term, factors: factors,
                                      rowWidths: rowWidths(of: term, out: out, inputs: inputs)))
         }
         let layout = first.target.layout
         let largest: Double
         if layout == .outputMajor, loaded.allSatisfy({ $0.rowWidths != nil }) {
-            largest = try foldInRowBlocks(&bytes, info: info, terms: loaded, out: out, inputs: inputs, direction: direction)
+            largest = try foldInRowBlocks(bytes, info: info, terms: loaded, out: out, inputs: inputs, direction: direction)
         } else {
             var weight = [Double](unsafeUninitializedCapacity: info.elementCount) { _, count in count = info.elementCount }
-            bytes.withUnsafeBytes { raw in
-                weight.withUnsafeMutableBufferPointer { StoredWeight.widen(raw, dtype: info.dtype, layout: layout, out: out, inputs: inputs, into: $0) }
+            weight.withUnsafeMutableBufferPointer {
+                StoredWeight.widen(UnsafeRawBufferPointer(bytes), dtype: info.dtype, layout: layout, out: out, inputs: inputs, into: $0)
             }
             try weight.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<Double>) throws(TensorMergeError) in
                 try apply(loaded, to: buffer, rows: 0..<out, inputs: inputs, direction: direction, tensor: info.name)
@@ -51,9 +54,7 @@ extension TensorMerge {
             guard let found = weight.withUnsafeBufferPointer(StoredWeight.largestMagnitude) else { throw .merge(.nonFinite(layer: info.name)) }
             largest = found
             if StoredWeight.fits(largest, in: info.dtype) {
-                bytes.withUnsafeMutableBytes { raw in
-                    weight.withUnsafeBufferPointer { StoredWeight.narrow($0, dtype: info.dtype, layout: layout, out: out, inputs: inputs, into: raw) }
-                }
+                weight.withUnsafeBufferPointer { StoredWeight.narrow($0, dtype: info.dtype, layout: layout, out: out, inputs: inputs, into: bytes) }
             }
         }
         guard StoredWeight.fits(largest, in: info.dtype) else {
@@ -65,7 +66,7 @@ extension TensorMerge {
     /// into its stored bytes; returns the largest magnitude (the caller checks it fits the dtype;
     /// the bytes are then already rounded). BLAS runs single-threaded meanwhile: the blocks are
     /// the parallelism, and idle BLAS threads would spin against them.
-    private static func foldInRowBlocks(_ bytes: inout [UInt8], info: TensorInfo, terms: [LoadedTerm], out: Int, inputs: Int,
+    private static func foldInRowBlocks(_ raw: UnsafeMutableRawBufferPointer, info: TensorInfo, terms: [LoadedTerm], out: Int, inputs: Int,
                                         direction: Direction) throws(TensorMergeError) -> Double {
         let blockRows = min(out, max(minimumBlockRows, blockElements / inputs))
         let blocks = (out + blockRows - 1) / blockRows
@@ -75,32 +76,31 @@ extension TensorMerge {
         nonisolated(unsafe) var largest = 0.0
         BLAS.setThreadCount(1)
         defer { BLAS.setThreadCount(ParallelRanges.workers) }
-        bytes.withUnsafeMutableBytes { raw in
-            ParallelRanges.forEach(count: blocks, minimumChunk: 1) { range in
-                var scratch = [Double](unsafeUninitializedCapacity: blockRows * inputs) { _, count in count = blockRows * inputs }
-                var localLargest = 0.0
-                scratch.withUnsafeMutableBufferPointer { scratch in
-                    for block in range {
-                        let rows = block * blockRows..<min(out, (block + 1) * blockRows)
-                        let values = UnsafeMutableBufferPointer(rebasing: scratch[0..<rows.count * inputs])
-                        let stored = UnsafeMutableRawBufferPointer(rebasing: raw[rows.lowerBound * inputs * width..<rows.upperBound * inputs * width])
-                        info.dtype.widen(UnsafeRawBufferPointer(stored), into: values)
-                        do throws(TensorMergeError) {
-                            try apply(terms, to: values, rows: rows, inputs: inputs, direction: direction, tensor: info.name)
-                        } catch {
-                            lock.withLock { if failure.map({ block < $0.block }) ?? true { failure = (block, error) } }
-                            return
-                        }
-                        guard let blockLargest = StoredWeight.largestMagnitude(UnsafeBufferPointer(values)) else {
-                            lock.withLock { if failure.map({ block < $0.block }) ?? true { failure = (block, .merge(.nonFinite(layer: info.name))) } }
-                            return
-                        }
-                        localLargest = max(localLargest, blockLargest)
-                        info.dtype.narrow(UnsafeBufferPointer(values), into: stored)
+        ParallelRanges.forEach(count: blocks, minimumChunk: 1) { range in
+            var scratch = [Double](unsafeUninitializedCapacity: blockRows * inputs) { _, count in count = blockRows * inputs }
+            var localLargest = 0.0
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                for block in range {
+                    let rows = block * blockRows..<min(out, (block + 1) * blockRows)
+                    let values = UnsafeMutableBufferPointer(rebasing: scratch[0..<rows.count * inputs])
+                    let stored = UnsafeMutableRawBufferPointer(rebasing: raw[rows.lowerBound * inputs * width..<rows.upperBound * inputs * width])
+                    info.dtype.widen(UnsafeRawBufferPointer(stored), into: values)
+                    do throws(TensorMergeError) {
+                        try apply(terms, to: values, rows: rows, inputs: inputs, direction: direction, tensor: info.name)
+                    } catch {
+                        lock.withLock { if failure.map({ block < $0.block }) ?? true { failure = (block, error) } }
+                        return
                     }
+                    // Rounded and measured in one pass; a non-finite block fails the whole tensor, so
+                    // its rounded bytes are never written.
+                    guard let blockLargest = info.dtype.narrowMeasuringLargest(UnsafeBufferPointer(values), into: stored) else {
+                        lock.withLock { if failure.map({ block < $0.block }) ?? true { failure = (block, .merge(.nonFinite(layer: info.name))) } }
+                        return
+                    }
+                    localLargest = max(localLargest, blockLargest)
                 }
-                lock.withLock { largest = max(largest, localLargest) }
             }
+            lock.withLock { largest = max(largest, localLargest) }
         }
         if let failure { throw failure.error }
         return largest
@@ -119,7 +119,7 @@ extension TensorMerge {
                         values[role] = Array(full[rows.lowerBound * width..<rows.upperBound * width])
                     }
                 }
-                factors = LowRankFactors(rank: factors.rank, values: values)
+                factors = LowRankFactors(rank: factors.rank, values: values, knownFinite: factors.knownFinite)
             }
             let term = loaded.term
             do {

@@ -27,8 +27,9 @@ public struct TensorMergeSummary: Sendable, Equatable {
 }
 
 /// Merge and unmerge over named tensors, for any model: every base tensor is read, changed if an
-/// adapter targets it, and written, one at a time, in the base's order, so peak memory is about
-/// one tensor's bytes plus its float64 copy whatever the model's size.
+/// adapter targets it, and written, in the base's order; tensor N is written (and hashed) on a
+/// second thread while tensor N + 1 is read and folded (``TensorWritePipeline``), so peak memory is
+/// about two tensors' bytes plus one float64 copy whatever the model's size.
 ///
 /// A targeted tensor is widened exactly to float64, transposed to `[out, in]` when stored
 /// `[in, out]`, folded by each adapter's method in float64, checked finite, transposed back and
@@ -61,20 +62,35 @@ public enum TensorMerge {
         let plan = try MergePlan(base: base, adapters: adapters, direction: direction,
                                  baseFingerprint: ignoreFingerprint ? nil : baseFingerprint)
         var summary = TensorMergeSummary(tensorCount: 0, changed: [], bytes: 0)
+        let pipeline = TensorWritePipeline(output: output)
         for info in base.tensors {
-            var bytes: [UInt8]
-            do { bytes = try base.rawBytes(of: info.name) } catch { throw .base(error) }
+            let bytes = try readBuffer(for: info, from: base, pipeline: pipeline)
             var digest: String?
             if let terms = plan.terms[info.name] {
-                try fold(&bytes, info: info, terms: terms, direction: direction)
+                try fold(bytes, info: info, terms: terms, direction: direction)
                 summary.changed.append(info.name)
             } else {
                 digest = base.storedDigest(of: info.name)
             }
-            do { try bytes.withUnsafeBytes { try output.write(info, bytes: $0, digest: digest) } } catch { throw .output(error) }
+            do { try pipeline.write(info, bytes: bytes, digest: digest) } catch { throw .output(error) }
             summary.tensorCount += 1
             summary.bytes += bytes.count
         }
+        do { try pipeline.finish() } catch { throw .output(error) }
         return summary
+    }
+
+    /// Reads the stored bytes of `info` into the pipeline's next buffer. A tensor beyond the
+    /// memory budget is read the ordinary way first, so the reader refuses it naming its file.
+    private static func readBuffer<Output>(for info: TensorInfo, from base: some TensorReader,
+                                           pipeline: TensorWritePipeline<Output>) throws(TensorMergeError) -> UnsafeMutableRawBufferPointer {
+        do {
+            if MemoryBudget.refusal(count: info.byteCount, itemBytes: 1, for: info.name) != nil { _ = try base.rawBytes(of: info.name) }
+            let buffer = pipeline.nextBuffer(byteCount: info.byteCount)
+            try base.readRawBytes(of: info.name, into: buffer)
+            return buffer
+        } catch {
+            throw .base(error)
+        }
     }
 }

@@ -67,10 +67,23 @@ public struct LowRankFactors: Sendable {
     public let rank: Int
     /// Values by role (`"A"`, `"B"`, …).
     public let values: [String: [Double]]
+    /// Roles whose values are known to be finite (``checkFinite(roles:target:)``), so ``require``
+    /// does not scan them again: a merge folding one weight in many row blocks checks once.
+    public private(set) var knownFinite: Set<String>
 
-    /// Creates the factors of one target.
-    public init(rank: Int, values: [String: [Double]]) {
-        (self.rank, self.values) = (rank, values)
+    /// Creates the factors of one target; `knownFinite` carries over an earlier ``checkFinite(roles:target:)``
+    /// (pass it only for values taken from factors so checked).
+    public init(rank: Int, values: [String: [Double]], knownFinite: Set<String> = []) {
+        (self.rank, self.values, self.knownFinite) = (rank, values, knownFinite)
+    }
+
+    /// Checks, in `roles` order, that each present role holds only finite numbers, and remembers it.
+    public mutating func checkFinite(roles: [String], target: String) throws(MethodError) {
+        for role in roles where !knownFinite.contains(role) {
+            guard let found = values[role] else { continue }
+            guard found.allSatisfy(\.isFinite) else { throw .notFinite(tensor: target, what: role) }
+            knownFinite.insert(role)
+        }
     }
 
     /// The values of `role`, if present.
@@ -80,7 +93,7 @@ public struct LowRankFactors: Sendable {
     public func require(_ role: String, count: Int, target: String) throws(MethodError) -> [Double] {
         guard let found = values[role] else { throw .missingFactor(tensor: target, role: role) }
         guard found.count == count else { throw .factorShape(tensor: target, role: role, expected: [count], found: [found.count]) }
-        guard found.allSatisfy(\.isFinite) else { throw .notFinite(tensor: target, what: role) }
+        guard knownFinite.contains(role) || found.allSatisfy(\.isFinite) else { throw .notFinite(tensor: target, what: role) }
         return found
     }
 }

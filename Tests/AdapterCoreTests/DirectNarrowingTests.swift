@@ -42,4 +42,37 @@ import Testing
             if fast.bitPattern != reference.bitPattern { return }
         }
     }
+
+    /// The buffer narrowing (vector loop, then the chunks holding a zero, subnormal, overflow or
+    /// NaN redone element by element) stores what the scalar rounding gives for every element, and
+    /// measures the largest magnitude (nil once one is NaN or infinite).
+    @Test func bufferNarrowingMatchesScalarAndMeasures() {
+        var generator = SeededGenerator(seed: 11)
+        var values = (0..<1_000).map { _ in Double.random(in: -3...3, using: &generator) * 0.02 }
+        for (index, special) in [(0, 0.0), (63, 1e-7), (64, -0.0), (500, 1e-30), (999, 70_000)] { values[index] = special }
+        for dtype in [TensorDType.float16, .bfloat16, .float32, .float64] {
+            var raw = [UInt8](repeating: 0, count: values.count * dtype.byteWidth)
+            let largest = raw.withUnsafeMutableBytes { raw in values.withUnsafeBufferPointer { dtype.narrowMeasuringLargest($0, into: raw) } }
+            #expect(largest == values.map(abs).max(), "\(dtype)")
+            for (index, value) in values.enumerated() {
+                let stored: UInt64 = raw.withUnsafeBytes { raw in
+                    switch dtype {
+                    case .float16: return UInt64(raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)) ^ UInt64(TensorDType.half(from: value))
+                    case .bfloat16: return UInt64(raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)) ^ UInt64(TensorDType.bfloat16(from: value))
+                    case .float32: return UInt64(raw.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self) ^ Float(value).bitPattern)
+                    default: return raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self) ^ value.bitPattern
+                    }
+                }
+                #expect(stored == 0, "\(dtype) element \(index) = \(value)")
+                if stored != 0 { return }
+            }
+        }
+        for special in [Double.nan, .infinity, -.infinity] {
+            var withSpecial = values
+            withSpecial[700] = special
+            var raw = [UInt8](repeating: 0, count: values.count * 2)
+            let largest = raw.withUnsafeMutableBytes { raw in withSpecial.withUnsafeBufferPointer { TensorDType.float16.narrowMeasuringLargest($0, into: raw) } }
+            #expect(largest == nil, "\(special)")
+        }
+    }
 }

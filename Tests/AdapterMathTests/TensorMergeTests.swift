@@ -10,6 +10,17 @@ private final class RecordingWriter: TensorWriter {
     func write(_ info: TensorInfo, bytes: UnsafeRawBufferPointer, digest: String?) throws(FormatError) { written.append((info, Array(bytes), digest)) }
 }
 
+/// Fails on the `failingAt`-th write (1-based), counting every call.
+private final class FailingWriter: TensorWriter {
+    let failingAt: Int
+    var calls: [String] = []
+    init(failingAt: Int) { self.failingAt = failingAt }
+    func write(_ info: TensorInfo, bytes: UnsafeRawBufferPointer, digest: String?) throws(FormatError) {
+        calls.append(info.name)
+        if calls.count == failingAt { throw .io(path: "out.h5", problem: "No space left on device") }
+    }
+}
+
 /// An adapter in memory.
 private struct MemoryAdapter: LowRankFactorSource {
     var manifest: LowRankManifest
@@ -54,6 +65,34 @@ private func reference(_ weight: [Double], out: Int, inputs: Int, rank: Int, sca
 }
 
 @Suite struct TensorMergeTests {
+    /// Tensors go through the write pipeline's two alternating buffers, growing and shrinking:
+    /// each is written whole, unchanged, in base order.
+    @Test func everyTensorIsWrittenInOrderThroughReusedBuffers() throws {
+        var generator = SeededGenerator(seed: 5)
+        let entries = try [7, 300, 2, 1_000, 64, 1].enumerated().map { index, count in
+            try stored("t\(index)", index % 2 == 0 ? .float32 : .float16, [count], generator.floats(count).map(Double.init))
+        }
+        let writer = RecordingWriter()
+        let summary = try TensorMerge.run(base: MemoryTensors(entries: entries), adapters: [], into: writer)
+        #expect(summary.tensorCount == entries.count && summary.changed.isEmpty)
+        #expect(writer.written.map(\.info.name) == entries.map(\.info.name))
+        for (written, entry) in zip(writer.written, entries) { #expect(written.bytes == entry.bytes, "\(entry.info.name)") }
+    }
+
+    /// A write that fails (written on the pipeline's thread) is the merge's error, and nothing is
+    /// written after it.
+    @Test func aFailedWriteStopsTheMerge() throws {
+        let entries = try (0..<4).map { try stored("t\($0)", .float32, [8], Array(repeating: 1, count: 8)) }
+        let writer = FailingWriter(failingAt: 2)
+        #expect {
+            try TensorMerge.run(base: MemoryTensors(entries: entries), adapters: [], into: writer)
+        } throws: { error in
+            guard case .output(let underlying) = error as? TensorMergeError else { return false }
+            return String(describing: underlying).contains("No space left on device")
+        }
+        #expect(writer.calls == ["t0", "t1"])
+    }
+
     @Test(arguments: [TensorDType.float32, .bfloat16, .float16, .float64])
     func foldsInFloat64AndRoundsOnceCopyingTheRestWithDigests(_ dtype: TensorDType) throws {
         let (out, inputs, rank) = (6, 5, 2)

@@ -13,6 +13,11 @@ public protocol TensorReader<Failure> {
     /// The tensor's bytes exactly as stored (little-endian), `info.byteCount` of them.
     func rawBytes(of name: String) throws(Failure) -> [UInt8]
 
+    /// Reads the tensor's bytes exactly as stored into `buffer`, which holds exactly
+    /// `info.byteCount` bytes: lets a streaming caller reuse one buffer for every tensor (no fresh
+    /// pages to fault in per tensor).
+    func readRawBytes(of name: String, into buffer: UnsafeMutableRawBufferPointer) throws(Failure)
+
     /// The tensor's values widened to float64 (exact for every floating dtype), row-major;
     /// an integer or bool tensor is an error.
     func float64Values(of name: String) throws(Failure) -> [Double]
@@ -25,4 +30,11 @@ public protocol TensorReader<Failure> {
 extension TensorReader {
     /// Formats that store no digests.
     public func storedDigest(of name: String) -> String? { nil }
+
+    /// Formats that cannot read in place: ``rawBytes(of:)`` copied into `buffer` (its first
+    /// `buffer.count` bytes; callers pass the tensor's byte count).
+    public func readRawBytes(of name: String, into buffer: UnsafeMutableRawBufferPointer) throws(Failure) {
+        let bytes = try rawBytes(of: name)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(buffer.count))) }
+    }
 }

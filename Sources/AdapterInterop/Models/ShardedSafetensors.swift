@@ -85,6 +85,11 @@ extension ShardedSafetensors: TensorReader {
         try shard(holding: name).rawBytes(of: name)
     }
 
+    /// Reads the tensor's bytes from its shard straight into `buffer` (exactly its byte count).
+    public func readRawBytes(of name: String, into buffer: UnsafeMutableRawBufferPointer) throws(InteropError) {
+        try shard(holding: name).readRawBytes(of: name, into: buffer)
+    }
+
     /// The tensor's values widened to float64 (exact).
     public func float64Values(of name: String) throws(InteropError) -> [Double] {
         try shard(holding: name).float64Values(of: name)

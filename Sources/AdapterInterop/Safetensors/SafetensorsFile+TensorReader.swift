@@ -6,14 +6,29 @@ extension SafetensorsFile: TensorReader {
 
     /// The tensor's bytes exactly as stored, read with `pread`.
     public func rawBytes(of name: String) throws(InteropError) -> [UInt8] {
-        guard let (info, offset) = tensorEntry(name) else {
-            if let entry = self.info(name) { throw .unsupportedDType(path: path, tensor: name, dtype: entry.dtype.rawValue) }
-            throw .missingTensor(path: path, tensor: name, expected: "it in the file")
-        }
+        let (info, offset) = try readableEntry(name)
         if let refusal = MemoryBudget.refusal(count: info.elementCount, itemBytes: info.dtype.byteWidth, for: "tensor \"\(name)\"") {
             throw .format(.io(path: path, problem: refusal))
         }
         return try InteropError.wrapping { () throws(InputFileError) in try inputBytes(at: offset, count: info.byteCount) }
+    }
+
+    /// Reads the tensor's bytes with `pread` straight into `buffer` (exactly its byte count).
+    public func readRawBytes(of name: String, into buffer: UnsafeMutableRawBufferPointer) throws(InteropError) {
+        let (info, offset) = try readableEntry(name)
+        guard buffer.count == info.byteCount else {
+            throw .badShape(path: path, tensor: name, shape: info.shape, expected: "a \(info.byteCount)-byte buffer, got \(buffer.count) bytes")
+        }
+        try InteropError.wrapping { () throws(InputFileError) in try readInput(into: buffer, at: offset) }
+    }
+
+    /// The tensor `name` and where its bytes start, or the error for a missing or unreadable one.
+    private func readableEntry(_ name: String) throws(InteropError) -> (info: TensorInfo, offset: Int) {
+        guard let entry = tensorEntry(name) else {
+            if let entry = self.info(name) { throw .unsupportedDType(path: path, tensor: name, dtype: entry.dtype.rawValue) }
+            throw .missingTensor(path: path, tensor: name, expected: "it in the file")
+        }
+        return entry
     }
 
     /// The tensor's values widened to float64 (F32, F64, F16, BF16; exact).

@@ -52,6 +52,9 @@ public final class SafetensorsFile {
     /// `count` bytes of the file from `offset`.
     func inputBytes(at offset: Int, count: Int) throws(InputFileError) -> [UInt8] { try input.bytes(at: offset, count: count) }
 
+    /// Fills `buffer` with the file's bytes from `offset`.
+    func readInput(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(InputFileError) { try input.read(into: buffer, at: offset) }
+
     /// Free-form string metadata (`__metadata__`).
     public var metadata: [String: String] { header.metadata }
 
