@@ -38,7 +38,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import case as casekit  # noqa: E402
 import verify  # noqa: E402
 
-KINDS = {"hdf5": 38, "safetensors": 24, "peft": 20, "fs": 14, "flags": 4}
+#: v2h5 / model / peft2: format v2 files and model folders (run them alone with --kinds v2h5,model,peft2).
+KINDS = {"hdf5": 38, "safetensors": 24, "peft": 20, "fs": 14, "flags": 4, "v2h5": 30, "model": 30, "peft2": 20}
 COLUMNS = ["cases", "ok", "refused", "crashes", "hangs", "leftovers", "unclear", "wrong"]
 #: Categories that make a case worth saving for replay.
 SAVED = ("crash", "hang", "leftover", "unclear", "wrong")
@@ -65,10 +66,14 @@ def make_case(seed, index, corpus, mounts_ok, kinds):
     import gen_fs
     import gen_hdf5
     import gen_peft
+    import gen_model
     import gen_safetensors
+    import gen_v2h5
     rng = random.Random("%d:%d" % (seed, index))
     kind = rng.choices(list(kinds), weights=[kinds[k] for k in kinds])[0]
     generator = {"hdf5": gen_hdf5.generate, "safetensors": gen_safetensors.generate, "peft": gen_peft.generate, "flags": gen_flags.generate,
+                 "v2h5": gen_v2h5.generate, "model": lambda r, c: gen_model.generate(r, c, "model"),
+                 "peft2": lambda r, c: gen_model.generate(r, c, "peft2"),
                  "fs": lambda r, c: gen_fs.generate(r, c, mounts_ok)}[kind]
     case = casekit.normalise_case(generator(rng, corpus))
     case["index"] = index

@@ -27,6 +27,8 @@ def verify_outputs(binary, case, scratch, timeout):
                     reasons.append("exit 0 but inspect --verify refuses the output: %s" % line[:200])
             except subprocess.TimeoutExpired:
                 reasons.append("exit 0 but inspect --verify of the output hangs")
+        elif case["verify"] == "model":
+            reasons += model_problems(path, os.path.join(scratch, "model") if case["args"][0] in ("merge", "unmerge") else None)
         elif case["verify"] == "st":
             reasons += safetensors_problems(path)
         elif case["verify"] == "peft":
@@ -37,6 +39,59 @@ def verify_outputs(binary, case, scratch, timeout):
                 reasons.append("exit 0 but adapter_config.json unreadable: %s" % error)
             reasons += safetensors_problems(os.path.join(path, "adapter_model.safetensors"))
     return reasons
+
+
+def header_of(path):
+    """{name: (dtype, shape)} of a safetensors file, after checking its offsets tile the data exactly."""
+    import struct
+    with open(path, "rb") as f:
+        raw = f.read()
+    size = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + size])
+    header.pop("__metadata__", None)
+    spans = sorted(tuple(info["data_offsets"]) for info in header.values())
+    end = 0
+    for start, stop in spans:
+        if start != end:
+            raise ValueError("offsets leave a gap or overlap at %d" % start)
+        end = stop
+    if end != len(raw) - 8 - size:
+        raise ValueError("data is %d bytes, offsets cover %d" % (len(raw) - 8 - size, end))
+    return {name: (info["dtype"], info["shape"]) for name, info in header.items()}
+
+
+def folder_tensors(folder):
+    """{name: (dtype, shape)} over every .safetensors file of a model folder."""
+    out = {}
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".safetensors"):
+            out.update(header_of(os.path.join(folder, name)))
+    return out
+
+
+def model_problems(path, source):
+    """Reasons an output model folder is not loadable, or (for a merge) not tensor-for-tensor its input."""
+    try:
+        tensors = folder_tensors(path)
+        index = os.path.join(path, "model.safetensors.index.json")
+        if os.path.exists(index):
+            with open(index) as f:
+                mapped = set(json.load(f)["weight_map"])
+            if mapped != set(tensors):
+                return ["exit 0 but the output index maps %d tensors, the shards hold %d" % (len(mapped), len(tensors))]
+        if not os.path.exists(os.path.join(path, "config.json")):
+            return ["exit 0 but the output folder has no config.json"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return ["exit 0 but the output model folder is unreadable: %s" % str(error)[:160]]
+    if source is not None:
+        try:
+            expected = folder_tensors(source)
+        except (OSError, ValueError, KeyError, TypeError):
+            return []  # an input the reference reader refuses: no tensor list to compare with
+        if expected != tensors:
+            changed = sorted(set(expected.items()) ^ set(tensors.items()), key=str)[:2]
+            return ["exit 0 but the output tensors (names, dtypes, shapes) differ from the input: %s" % str(changed)[:160]]
+    return []
 
 
 def safetensors_problems(path):
