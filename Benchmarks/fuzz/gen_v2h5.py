@@ -278,7 +278,9 @@ def generate(rng, corpus):
     if data is None:
         data, mutation = rng.choice([gen_hdf5.flip, gen_hdf5.truncate, gen_hdf5.blast])(rng, seed)
     label, args, outputs, verify = rng.choice(CHECKPOINT_COMMANDS if role == "checkpoint" else ADAPTER_COMMANDS)
-    expect = "ok" if mutation == "valid" and label not in ("v2 unmerge",) else "any"
+    expect = "ok" if mutation == "valid" and label not in ("v2 unmerge", "v2 extract") else "any"
+    if mutation.startswith("target moved to") and label in ("v2 inspect --base", "v2 merge"):
+        expect = "refuse"  # every other tensor of the seed is not a 2-D weight of q_proj's shape
     return {"kind": "v2h5", "label": label, "mutation": "%s %s: %s" % (role, method, mutation), "args": args,
             "files": {"in.h5": data, "ref.h5": ckpt, "adapter.h5": adapter, "lora.h5": lora},
             "outputs": outputs, "verify": verify, "expect": expect, "ok_codes": [0, 1] if "diff" in label else [0]}

@@ -22,8 +22,8 @@ def verify_outputs(binary, case, scratch, timeout):
             try:
                 proc = subprocess.run([binary, "inspect", "--verify", path] + case["verify_args"], cwd=cwd,
                                       capture_output=True, timeout=timeout)
-                if proc.returncode != 0:
-                    line = proc.stderr.decode("utf-8", "replace").strip().split("\n")[-1]
+                line = proc.stderr.decode("utf-8", "replace").strip().split("\n")[-1]
+                if proc.returncode != 0 and not carried_corruption(binary, case, cwd, line, timeout):
                     reasons.append("exit 0 but inspect --verify refuses the output: %s" % line[:200])
             except subprocess.TimeoutExpired:
                 reasons.append("exit 0 but inspect --verify of the output hangs")
@@ -39,6 +39,16 @@ def verify_outputs(binary, case, scratch, timeout):
                 reasons.append("exit 0 but adapter_config.json unreadable: %s" % error)
             reasons += safetensors_problems(os.path.join(path, "adapter_model.safetensors"))
     return reasons
+
+
+def carried_corruption(binary, case, cwd, line, timeout):
+    """Whether an output's digest mismatch is the input's own: a v2 merge copies the tensors it does
+    not touch with their stored digests (spec §5), so a damaged input stays detectably damaged."""
+    if "sha256" not in line and "fingerprint mismatch" not in line:
+        return False
+    inputs = [a for a in case["args"][1:] if a.endswith(".h5") and a not in case["outputs"]]
+    return any(subprocess.run([binary, "inspect", "--verify", a], cwd=cwd, capture_output=True, timeout=timeout).returncode
+               for a in inputs)
 
 
 def header_of(path):
@@ -100,6 +110,12 @@ def safetensors_problems(path):
         load_file(path)
         return []
     except Exception as error:  # the reference reader's verdict, whatever it raises
+        if "bfloat16" in str(error):  # numpy has no bfloat16: check the layout by hand
+            try:
+                header_of(path)
+                return []
+            except (OSError, ValueError, KeyError, TypeError) as layout:
+                error = layout
         return ["exit 0 but safetensors refuses %s: %s" % (os.path.basename(path), str(error)[:160])]
 
 

@@ -1,0 +1,57 @@
+import AdapterTestSupport
+import Foundation
+import Testing
+
+/// What the seeded fuzzer's format v2 kinds (`fuzz.py --kinds v2h5,model,peft2`) found. Each test
+/// names the replay seed (`--seed S`, case index) that found it; every case runs through the CLI.
+@Suite struct V2FuzzFindingsCLITests {
+    /// Writes (Fixtures/v2/write_v2.py) `ck.h5`, a v2 checkpoint with a [4, 4] float32 weight `w`,
+    /// a bias `b` and an int64 buffer `ids`, and `adapter.h5`, a LoRA (rank 1) made for it whose one
+    /// target names `target` with an `A` of `inputs` columns.
+    private func writePair(in dir: TemporaryDirectory, target: String, inputs: Int = 4) throws {
+        try InputTest.python("""
+            import sys, os
+            sys.path.insert(0, sys.argv[1])
+            import numpy as np
+            from write_v2 import write_checkpoint, write_adapter, model_fingerprint
+            root, target, inputs = sys.argv[2], sys.argv[3], int(sys.argv[4])
+            tensors = [("w", "float32", np.ones((4, 4), np.float32)), ("b", "float32", np.ones(4, np.float32)),
+                       ("ids", "int64", np.arange(4, dtype=np.int64))]
+            digests = write_checkpoint(os.path.join(root, "ck.h5"), tensors, architecture="llama")
+            factors = {"A": ("float32", np.ones((1, inputs), np.float32)), "B": ("float32", np.ones((4, 1), np.float32))}
+            write_adapter(os.path.join(root, "adapter.h5"), "lora", [{"tensor": target, "rank": 1, "scaling": 1.0, "factors": factors}],
+                          base_fingerprint=model_fingerprint(digests))
+            """, [PackagePaths.fixtures + "/v2", dir.path, target, String(inputs)])
+    }
+
+    static let misfits: [(target: String, inputs: Int, message: String)] = [
+        ("ids", 4, "ids: the base tensor is int64 [4]; an adapter target must be a 2-D floating-point weight"),
+        ("b", 4, "b: the base tensor is float32 [4]; an adapter target must be a 2-D floating-point weight"),
+        ("w", 3, "w: A is [1, 3], the base weight needs [1, 4]"),
+    ]
+
+    /// `fuzz.py --seed 7 --kinds v2h5` ("adapter: target moved to buffers.position_ids", label
+    /// "v2 inspect --base"): `inspect --verify ADAPTER --base BASE` printed "ok base tensors: every
+    /// target is a tensor of BASE" and exited 0 for a target on an int64 buffer, a bias or a weight
+    /// of another shape, which merge refuses. It now applies the method's check and fails.
+    @Test(arguments: misfits)
+    func inspectVerifyWithBaseRefusesATargetTheBaseCannotTake(_ misfit: (target: String, inputs: Int, message: String)) throws {
+        let dir = try TemporaryDirectory()
+        try writePair(in: dir, target: misfit.target, inputs: misfit.inputs)
+        let result = try InputTest.adaptool(["inspect", "--verify", dir.file("adapter.h5"), "--base", dir.file("ck.h5")])
+        InputTest.expectOneErrorLine(result, naming: dir.file("adapter.h5"), containing: misfit.message)
+        #expect(result.stdout.contains("FAIL base tensors"), "\(result.stdout)")
+        let merge = try InputTest.adaptool(["merge", dir.file("ck.h5"), dir.file("adapter.h5"), "-o", dir.file("out.h5")])
+        #expect(merge.status == 1 && merge.stderr.contains(misfit.message), "\(merge.stderr)")
+        #expect(try dir.contents() == ["adapter.h5", "ck.h5"])
+    }
+
+    /// The control: a target that fits passes `inspect --verify --base`.
+    @Test func inspectVerifyWithBaseAcceptsATargetThatFits() throws {
+        let dir = try TemporaryDirectory()
+        try writePair(in: dir, target: "w")
+        let result = try InputTest.adaptool(["inspect", "--verify", dir.file("adapter.h5"), "--base", dir.file("ck.h5")])
+        #expect(result.status == 0 && !result.crashed, "\(result.stderr)")
+        #expect(result.stdout.contains("ok   base tensors"), "\(result.stdout)")
+    }
+}
