@@ -30,7 +30,7 @@ import Testing
         ("w", 3, "w: A is [1, 3], the base weight needs [1, 4]"),
     ]
 
-    /// `fuzz.py --seed 7 --kinds v2h5` ("adapter: target moved to buffers.position_ids", label
+    /// `fuzz.py --seed 1 --kinds v2h5`, case 1863 ("adapter lora: target moved to .hidden_scalar", label
     /// "v2 inspect --base"): `inspect --verify ADAPTER --base BASE` printed "ok base tensors: every
     /// target is a tensor of BASE" and exited 0 for a target on an int64 buffer, a bias or a weight
     /// of another shape, which merge refuses. It now applies the method's check and fails.
