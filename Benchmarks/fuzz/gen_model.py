@@ -161,9 +161,10 @@ def mutate_peft(rng, config, tensors):
         return "use_dora on a LoRA"
     if choice == "bf16 nan":
         for i, (name, info, blob) in enumerate(tensors):
-            if info["dtype"] == "F32":
-                words = struct.unpack("<%dI" % (len(blob) // 4), blob)
-                bf = [w >> 16 for w in words]
+            if info["dtype"] in ("F32", "BF16"):
+                bf = list(struct.unpack("<%dH" % (len(blob) // 2), blob))
+                if info["dtype"] == "F32":
+                    bf = bf[1::2]  # the high halves: float32 -> bfloat16 by truncation
                 bf[0] = 0x7FC0 if rng.random() < 0.5 else 0x7F80
                 tensors[i] = (name, dict(info, dtype="BF16"), struct.pack("<%dH" % len(bf), *bf))
         return "factors bf16 with NaN/inf"
