@@ -121,7 +121,8 @@ def mutate_shard(rng, files):
 def mutate_folder(rng, files, fifos, links, prefix):
     """Config, a FIFO or link in place of a shard, a missing file."""
     choice = rng.choice(["config", "fifo", "link", "missing", "dir"])
-    target = rng.choice(shards(files))
+    others = [n for n in ("model.safetensors.index.json", "config.json", "tokenizer_config.json") if n in files]
+    target = rng.choice(shards(files) if rng.random() < 0.6 else others)
     if choice == "config":
         files["config.json"] = rng.choice([b"", b"{", b"[]", b'{"model_type": "\\u001b[31m"}', b'{"model_type": 5}',
                                            b"{" + b'"a":{' * 100000 + b"}" * 100001, b'{"x": "' + b"y" * (4 << 20) + b'"}'])

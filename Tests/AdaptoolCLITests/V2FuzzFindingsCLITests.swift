@@ -54,4 +54,34 @@ import Testing
         #expect(result.status == 0 && !result.crashed, "\(result.stderr)")
         #expect(result.stdout.contains("ok   base tensors"), "\(result.stdout)")
     }
+
+    // MARK: model.safetensors.index.json is read as an input file, with a size limit
+
+    static let hostileIndexes: [(kind: String, message: String)] = [
+        ("fifo", "is a FIFO (named pipe), not a regular file; expected a JSON index"),
+        ("device", "is a device, not a regular file; expected a JSON index"),
+        ("huge", "bytes; expected a JSON index of at most 67108864 bytes"),
+    ]
+
+    /// Found by hand while extending the fuzzer's `model` kind (its FIFO and link mutations now
+    /// cover the index): an index that is a FIFO or a link to /dev/zero was refused with
+    /// Foundation's "cannot be read (… You don't have permission.)", and a 6 GB sparse index with
+    /// "NSCocoaErrorDomain error 256"; nothing bounded how much of an index was read.
+    @Test(arguments: hostileIndexes)
+    func importRefusesAnIndexThatIsNotASmallRegularFile(_ hostile: (kind: String, message: String)) throws {
+        let dir = try TemporaryDirectory()
+        let model = dir.file("model"), index = dir.file("model/model.safetensors.index.json")
+        try FileManager.default.copyItem(atPath: PackagePaths.fixtures + "/transformers/llama-f32", toPath: model)
+        try FileManager.default.removeItem(atPath: index)
+        switch hostile.kind {
+        case "fifo": #expect(mkfifo(index, 0o644) == 0)
+        case "device": try FileManager.default.createSymbolicLink(atPath: index, withDestinationPath: "/dev/zero")
+        default: #expect(FileManager.default.createFile(atPath: index, contents: nil) && truncate(index, 100 << 20) == 0)
+        }
+        for arguments in [["import", model, "-o", dir.file("out.h5")], ["merge", model, PackagePaths.fixtures + "/transformers/llama-lora-all-linear", "-o", dir.file("out")]] {
+            let result = try InputTest.adaptool(arguments)
+            InputTest.expectOneErrorLine(result, naming: index, containing: hostile.message)
+            #expect(try dir.contents() == ["model"])
+        }
+    }
 }
