@@ -6,7 +6,10 @@
 
 Case kinds (weighted): hdf5 (mutated Fixtures/*.h5, CIFAR batches, crafted files), safetensors
 (hostile headers and data, `import`), peft (hostile adapter_config.json / adapter_model.safetensors,
-`import DIR --base`), fs (FIFOs, folders, links, /dev files, `..`, long names, full disk on tmpfs).
+`import DIR --base`), fs (FIFOs, folders, links, /dev files, `..`, long names, full disk on tmpfs),
+v2h5 (format v2 checkpoints and adapters mutated structurally and byte-level, every command),
+model (Hugging Face model folders: index, shards, config; import, direct merge/unmerge, diff,
+extract) and peft2 (PEFT adapters on those models).
 Each case runs in a fresh scratch folder and is classified: ok, refused (non-zero exit, one stderr
 line), unclear (non-zero exit, stderr not one line), crash (signal, 128+N, HDF5-DIAG / Fatal error),
 hang (timeout; the process group is killed); on top, leftover (temporary file, output written despite
