@@ -283,7 +283,8 @@ def generate(rng, corpus):
         expect = "refuse"  # every other tensor of the seed is not a 2-D weight of q_proj's shape
     return {"kind": "v2h5", "label": label, "mutation": "%s %s: %s" % (role, method, mutation), "args": args,
             "files": {"in.h5": data, "ref.h5": ckpt, "adapter.h5": adapter, "lora.h5": lora},
-            "outputs": outputs, "verify": verify, "expect": expect, "ok_codes": [0, 1] if "diff" in label else [0]}
+            "outputs": outputs, "verify": verify, "expect": expect, "ok_codes": [0, 1] if "diff" in label else [0],
+            "checks": {"no_control_in_stdout": True}}  # names and config values come from the files
 
 
 def seed_pair_lora(rng, ckpt, adapter):

@@ -84,4 +84,33 @@ import Testing
             #expect(try dir.contents() == ["model"])
         }
     }
+
+    // MARK: Names from a model folder reach the terminal escaped
+
+    /// `fuzz.py --seed 1 --kinds model`, case 347 ("config.json broken": a `model_type` of terminal escape
+    /// codes) and the same codes in a tensor name: `import` printed the architecture raw and
+    /// `diff`'s summary line printed the module names raw, so a downloaded model could recolour,
+    /// retitle or clear the user's terminal. Both now show `\u{1b}` as inspect does.
+    @Test func importAndDiffPrintEscapeCodesFromAModelFolderEscaped() throws {
+        let dir = try TemporaryDirectory()
+        try InputTest.python("""
+            import json, os, sys
+            import numpy as np
+            from safetensors.numpy import save_file
+            for name, value in (("a", 1), ("b", 0)):
+                folder = os.path.join(sys.argv[1], name)
+                os.makedirs(folder)
+                save_file({"evil\\x1b]0;owned\\x07.weight": np.full((2, 2), value, "<f4")}, os.path.join(folder, "model.safetensors"))
+                json.dump({"model_type": "\\x1b[31mred\\x1b[2J"}, open(os.path.join(folder, "config.json"), "w"))
+            """, [dir.path])
+        let imported = try InputTest.adaptool(["import", dir.file("a"), "-o", dir.file("a.h5")])
+        #expect(imported.status == 0 && !imported.crashed, "\(imported.stderr)")
+        let diff = try InputTest.adaptool(["diff", dir.file("a"), dir.file("b")])
+        #expect(diff.status == 1 && !diff.crashed, "\(diff.stderr)")
+        for (command, result) in [("import", imported), ("diff", diff)] {
+            #expect(!result.stdout.unicodeScalars.contains { $0.value == 0x1b || $0.value == 0x07 }, "\(command) printed raw escape codes")
+        }
+        #expect(imported.stdout.contains("architecture \\u{1b}[31mred\\u{1b}[2J"), "\(imported.stdout)")
+        #expect(diff.stdout.contains("modules: evil\\u{1b}]0;owned\\u{7}"), "\(diff.stdout.suffix(200))")
+    }
 }

@@ -44,7 +44,7 @@ struct ImportCommand: AdaptoolCommand {
                   + "layers \(adapter.targetLayers.joined(separator: ", ")), base \(adapter.baseFingerprint)")
         case .tensorCheckpoint(let summary):
             let files = summary.attachedFiles.isEmpty ? "" : ", files \(summary.attachedFiles.joined(separator: ", "))"
-            print("wrote checkpoint \(output.output) (format v2, architecture \(summary.architecture)): \(summary.tensorCount) tensors, "
+            print("wrote checkpoint \(output.output) (format v2, architecture \(Console.printable(summary.architecture))): \(summary.tensorCount) tensors, "
                   + "\(summary.byteCount) bytes\(files), fingerprint \(summary.fingerprint)")
         case .upgradedCheckpoint(let fingerprint):
             print("wrote checkpoint \(output.output) (format v2, architecture mlp), fingerprint \(fingerprint)")
