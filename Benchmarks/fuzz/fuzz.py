@@ -98,7 +98,7 @@ def execute(case, binary, scratch_root, timeout, mounts_ok):
             wrong += verify.verify_outputs(binary, case, scratch, timeout)
         after = casekit.snapshot(scratch)
         left = casekit.leftovers(case, before, after, succeeded)
-        wrong += verify.extra_checks(case, scratch, out, succeeded)
+        wrong += verify.extra_checks(case, scratch, out, succeeded, err)
         if case["expect"] == "ok" and outcome in ("refused", "unclear"):
             wrong.append("valid input refused: " + casekit.signature_text(err))
         if case["expect"] == "refuse" and succeeded:

@@ -119,12 +119,14 @@ def safetensors_problems(path):
         return ["exit 0 but safetensors refuses %s: %s" % (os.path.basename(path), str(error)[:160])]
 
 
-def extra_checks(case, scratch, stdout, succeeded):
+def extra_checks(case, scratch, stdout, succeeded, stderr=""):
     """Case-specific expectations (`checks`): no escape codes printed, PEFT scalings as PEFT computes them."""
     reasons = []
     checks = case["checks"]
     if checks.get("no_control_in_stdout") and CONTROL.search(stdout):
         reasons.append("stdout carries raw control characters (terminal escape codes)")
+    if checks.get("no_control_in_stdout") and CONTROL.search(stderr):
+        reasons.append("stderr carries raw control characters (terminal escape codes)")
     expected = checks.get("peft_scaling")
     if expected and succeeded:
         reasons += scaling_problems(os.path.join(scratch, case["outputs"][0]), expected)

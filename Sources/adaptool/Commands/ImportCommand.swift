@@ -34,7 +34,7 @@ struct ImportCommand: AdaptoolCommand {
     func execute() throws {
         try output.requireFree()
         let result = try Interop.importFile(source, to: output.output, base: base, activation: activation, options: output.writeOptions)
-        for note in result.notes { Console.note(note) }
+        for note in result.notes { Console.noteFromFile(note) }
         switch result.imported {
         case .checkpoint(let fingerprint, let layers):
             print("wrote checkpoint \(output.output): \(layers.count) layers (\(layers.joined(separator: ", "))), fingerprint \(fingerprint)")
