@@ -121,7 +121,11 @@ def mutate_shard(rng, files):
 
 def mutate_folder(rng, files, fifos, links, prefix):
     """Config, a FIFO or link in place of a shard, a missing file."""
-    choice = rng.choice(["config", "fifo", "link", "missing", "dir"])
+    choice = rng.choice(["config", "fifo", "link", "missing", "dir", "escape"])
+    if choice == "escape":  # names that are terminal escape codes: a companion file and a sub-folder
+        files["\x1b]0;owned\x07.json"] = b"{}"
+        files["sub\x1b[2J/x.json"] = b"{}"
+        return "entries named with escape codes"
     others = [n for n in ("model.safetensors.index.json", "config.json", "tokenizer_config.json") if n in files]
     target = rng.choice(shards(files) if rng.random() < 0.6 else others)
     if choice == "config":

@@ -101,6 +101,7 @@ import Testing
             for name, value in (("a", 1), ("b", 0)):
                 folder = os.path.join(sys.argv[1], name)
                 os.makedirs(os.path.join(folder, "sub\\x1b[31m"))  # not attached: import names it in a note
+                open(os.path.join(folder, "\\x1b]0;owned\\x07.json"), "w").write("{}")  # attached: import lists it
                 save_file({"evil\\x1b]0;owned\\x07.weight": np.full((2, 2), value, "<f4")}, os.path.join(folder, "model.safetensors"))
                 json.dump({"model_type": "\\x1b[31mred\\x1b[2J"}, open(os.path.join(folder, "config.json"), "w"))
             """, [dir.path])
@@ -113,6 +114,7 @@ import Testing
         }
         #expect(!imported.stderr.unicodeScalars.contains { $0.value == 0x1b }, "import's note printed raw escape codes")
         #expect(imported.stderr.contains("sub\\u{1b}[31m"), "\(imported.stderr)")
+        #expect(imported.stdout.contains("\\u{1b}]0;owned\\u{7}.json"), "\(imported.stdout)")
         #expect(imported.stdout.contains("architecture \\u{1b}[31mred\\u{1b}[2J"), "\(imported.stdout)")
         #expect(diff.stdout.contains("modules: evil\\u{1b}]0;owned\\u{7}"), "\(diff.stdout.suffix(200))")
     }

@@ -43,7 +43,7 @@ struct ImportCommand: AdaptoolCommand {
             print("wrote \(adapter.method.rawValue) adapter \(output.output): rank \(adapter.rank), scaling \(adapter.scaling)\(axis), "
                   + "layers \(adapter.targetLayers.joined(separator: ", ")), base \(adapter.baseFingerprint)")
         case .tensorCheckpoint(let summary):
-            let files = summary.attachedFiles.isEmpty ? "" : ", files \(summary.attachedFiles.joined(separator: ", "))"
+            let files = summary.attachedFiles.isEmpty ? "" : ", files \(Console.printable(summary.attachedFiles.joined(separator: ", ")))"
             print("wrote checkpoint \(output.output) (format v2, architecture \(Console.printable(summary.architecture))): \(summary.tensorCount) tensors, "
                   + "\(summary.byteCount) bytes\(files), fingerprint \(summary.fingerprint)")
         case .upgradedCheckpoint(let fingerprint):
