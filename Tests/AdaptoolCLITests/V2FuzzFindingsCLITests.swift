@@ -118,4 +118,33 @@ import Testing
         #expect(imported.stdout.contains("architecture \\u{1b}[31mred\\u{1b}[2J"), "\(imported.stdout)")
         #expect(diff.stdout.contains("modules: evil\\u{1b}]0;owned\\u{7}"), "\(diff.stdout.suffix(200))")
     }
+
+    // MARK: A /files lookup that fails is an error, not "no attached files"
+
+    /// `fuzz.py --seed 3 --kinds v2h5`, case 4610 ("checkpoint lora: flip x8"; the byte that
+    /// matters is the high byte of the root symbol-table node's first name offset): HDF5 could not
+    /// look `/files` up, adaptool took that for "no /files", `inspect --verify` passed and `export`
+    /// wrote a model folder without its config.json. Now the failed lookup is the error.
+    @Test func aDamagedRootGroupIsAnErrorNotACheckpointWithoutFiles() throws {
+        let dir = try TemporaryDirectory()
+        let bad = dir.file("bad.h5")
+        try InputTest.python("""
+            import sys
+            sys.path.insert(0, sys.argv[1])
+            import numpy as np
+            from write_v2 import write_checkpoint
+            write_checkpoint(sys.argv[2], [("w", "float32", np.ones((2, 2), np.float32))], architecture="llama",
+                             files={"config.json": b'{"model_type": "llama"}'})
+            data = bytearray(open(sys.argv[2], "rb").read())
+            root = data.find(b"SNOD\\x01\\x00\\x02\\x00")  # the root group's node: 2 links, files and tensors
+            assert root > 0 and data.count(b"SNOD\\x01\\x00\\x02\\x00") == 1
+            data[root + 12] = 219  # the first link's name offset now points far outside the heap
+            open(sys.argv[2], "wb").write(bytes(data))
+            """, [PackagePaths.fixtures + "/v2", bad])
+        for arguments in [["inspect", "--verify", bad], ["export", bad, "-o", dir.file("out")]] {
+            let result = try InputTest.adaptool(arguments)
+            InputTest.expectOneErrorLine(result, naming: bad, containing: "looking up /files")
+            #expect(try dir.contents() == ["bad.h5"])
+        }
+    }
 }
