@@ -41,7 +41,7 @@ demo: release
 bench: release
 	@bash Benchmarks/run.sh
 
-## fuzz: seeded fuzzer of the CLI (HDF5, safetensors, PEFT, file-system faults); not part of `make test`.
+## fuzz: seeded fuzzer of the CLI (HDF5 v1/v2, safetensors, model folders, PEFT, file-system faults); not part of `make test`.
 ## FUZZ_ARGS passes options, e.g. make fuzz FUZZ_ARGS="--seed 7 --cases 20000 --jobs 4"
 FUZZ_BIN ?= $(BIN)
 FUZZ_ARGS ?=

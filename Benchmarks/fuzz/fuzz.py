@@ -6,7 +6,10 @@
 
 Case kinds (weighted): hdf5 (mutated Fixtures/*.h5, CIFAR batches, crafted files), safetensors
 (hostile headers and data, `import`), peft (hostile adapter_config.json / adapter_model.safetensors,
-`import DIR --base`), fs (FIFOs, folders, links, /dev files, `..`, long names, full disk on tmpfs).
+`import DIR --base`), fs (FIFOs, folders, links, /dev files, `..`, long names, full disk on tmpfs),
+v2h5 (format v2 checkpoints and adapters mutated structurally and byte-level, every command),
+model (Hugging Face model folders: index, shards, config; import, direct merge/unmerge, diff,
+extract) and peft2 (PEFT adapters on those models).
 Each case runs in a fresh scratch folder and is classified: ok, refused (non-zero exit, one stderr
 line), unclear (non-zero exit, stderr not one line), crash (signal, 128+N, HDF5-DIAG / Fatal error),
 hang (timeout; the process group is killed); on top, leftover (temporary file, output written despite
@@ -38,7 +41,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import case as casekit  # noqa: E402
 import verify  # noqa: E402
 
-KINDS = {"hdf5": 38, "safetensors": 24, "peft": 20, "fs": 14, "flags": 4}
+#: v2h5 / model / peft2: format v2 files and model folders (run them alone with --kinds v2h5,model,peft2).
+KINDS = {"hdf5": 38, "safetensors": 24, "peft": 20, "fs": 14, "flags": 4, "v2h5": 30, "model": 30, "peft2": 20}
 COLUMNS = ["cases", "ok", "refused", "crashes", "hangs", "leftovers", "unclear", "wrong"]
 #: Categories that make a case worth saving for replay.
 SAVED = ("crash", "hang", "leftover", "unclear", "wrong")
@@ -65,10 +69,14 @@ def make_case(seed, index, corpus, mounts_ok, kinds):
     import gen_fs
     import gen_hdf5
     import gen_peft
+    import gen_model
     import gen_safetensors
+    import gen_v2h5
     rng = random.Random("%d:%d" % (seed, index))
     kind = rng.choices(list(kinds), weights=[kinds[k] for k in kinds])[0]
     generator = {"hdf5": gen_hdf5.generate, "safetensors": gen_safetensors.generate, "peft": gen_peft.generate, "flags": gen_flags.generate,
+                 "v2h5": gen_v2h5.generate, "model": lambda r, c: gen_model.generate(r, c, "model"),
+                 "peft2": lambda r, c: gen_model.generate(r, c, "peft2"),
                  "fs": lambda r, c: gen_fs.generate(r, c, mounts_ok)}[kind]
     case = casekit.normalise_case(generator(rng, corpus))
     case["index"] = index
@@ -90,7 +98,7 @@ def execute(case, binary, scratch_root, timeout, mounts_ok):
             wrong += verify.verify_outputs(binary, case, scratch, timeout)
         after = casekit.snapshot(scratch)
         left = casekit.leftovers(case, before, after, succeeded)
-        wrong += verify.extra_checks(case, scratch, out, succeeded)
+        wrong += verify.extra_checks(case, scratch, out, succeeded, err)
         if case["expect"] == "ok" and outcome in ("refused", "unclear"):
             wrong.append("valid input refused: " + casekit.signature_text(err))
         if case["expect"] == "refuse" and succeeded:

@@ -54,6 +54,14 @@ package final class HDF5Group: HDF5AttributeHolder {
         return H5Lexists(handle.id, name, adaptool_H5P_DEFAULT()) > 0
     }
 
+    /// Whether a link called `name` exists, for an optional member whose absence changes what the
+    /// file means (a checkpoint's `/files`): a damaged group or a failed lookup is an error here,
+    /// never "absent".
+    package func containsChecked(_ name: String) throws(HDF5Error) -> Bool {
+        try checkHeader()
+        return try HDF5Call.check(H5Lexists(handle.id, name, adaptool_H5P_DEFAULT()), "looking up \(childPath(name)) in \"\(file.path)\"") > 0
+    }
+
     /// The kind of link `name` is.
     package func linkKind(of name: String) throws(HDF5Error) -> HDF5LinkKind {
         switch try linkInfo(name).type {

@@ -28,7 +28,7 @@ public final class TensorAdapterFile: LowRankFactorSource {
         guard !method.isEmpty else { throw attributes.invalid("method", "is empty; expected a method name such as \"lora\" or \"dora\"") }
         let baseFingerprint = try attributes.optionalDigest("base_fingerprint")
 
-        guard root.contains(FormatV2.targetsGroup) else { throw .invalidTensor(path: path, tensor: "/\(FormatV2.targetsGroup)", problem: "the group is missing; a v2 adapter keeps its targets there") }
+        guard try FormatError.wrapping({ () throws(HDF5Error) in try root.containsChecked(FormatV2.targetsGroup) }) else { throw .invalidTensor(path: path, tensor: "/\(FormatV2.targetsGroup)", problem: "the group is missing; a v2 adapter keeps its targets there") }
         let targetsGroup = try FormatError.wrapping { () throws(HDF5Error) in try root.openGroup(FormatV2.targetsGroup) }
         self.targetsGroup = targetsGroup
         let links = try FormatError.wrapping { () throws(HDF5Error) in try targetsGroup.childNames() }

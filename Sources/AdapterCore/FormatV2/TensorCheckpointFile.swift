@@ -45,7 +45,7 @@ public final class TensorCheckpointFile: TensorReader {
         fingerprint = try attributes.string("fingerprint")
         guard TensorDigest.isDigest(fingerprint) else { throw attributes.invalid("fingerprint", "must be 64 lower-case hex digits (the v2 model fingerprint)") }
 
-        guard root.contains(FormatV2.tensorsGroup) else { throw .invalidTensor(path: path, tensor: "/\(FormatV2.tensorsGroup)", problem: "the group is missing; a v2 checkpoint keeps its tensors there") }
+        guard try FormatError.wrapping({ () throws(HDF5Error) in try root.containsChecked(FormatV2.tensorsGroup) }) else { throw .invalidTensor(path: path, tensor: "/\(FormatV2.tensorsGroup)", problem: "the group is missing; a v2 checkpoint keeps its tensors there") }
         tensorsGroup = try FormatError.wrapping { () throws(HDF5Error) in try root.openGroup(FormatV2.tensorsGroup) }
         let stored = try Self.readDatasets(in: tensorsGroup, requirements: .checkpointTensor, path: path)
             .sorted { ($0.order ?? 0) < ($1.order ?? 0) }
@@ -56,7 +56,9 @@ public final class TensorCheckpointFile: TensorReader {
         tensors = stored.map(\.info)
         index = Dictionary(stored.enumerated().map { ($1.info.name, $0) }, uniquingKeysWith: { first, _ in first })
 
-        if root.contains(FormatV2.filesGroup) {
+        // A failed lookup (a damaged root group) must not read as "no attached files": export
+        // would then write a model folder without its config.json.
+        if try FormatError.wrapping({ () throws(HDF5Error) in try root.containsChecked(FormatV2.filesGroup) }) {
             let group = try FormatError.wrapping { () throws(HDF5Error) in try root.openGroup(FormatV2.filesGroup) }
             let files = try Self.readDatasets(in: group, requirements: .attachedFile, path: path)
             for file in files where file.info.dtype != .uint8 || file.info.shape.count != 1 || file.info.byteCount > FormatV2.maxAttachedFileBytes {

@@ -1,10 +1,13 @@
 extension TensorFileInspection {
     /// Inspects the v2 checkpoint or adapter at `path` (see ``FormatProbe``), reading metadata
     /// only; with `verify`, recomputes every digest (and a checkpoint's model fingerprint) and names
-    /// the first tensor that fails. `base`, for an adapter, is a v2 checkpoint to compare with.
-    public static func inspect(path: String, base: String? = nil, verify: Bool = false) throws(FormatError) -> TensorFileInspection {
+    /// the first tensor that fails. `base`, for an adapter, is a v2 checkpoint to compare with;
+    /// `fits` (method name, target, base tensor) says why a target does not fit its base tensor
+    /// (the method registry's check, which this module cannot see), or nil when it fits.
+    public static func inspect(path: String, base: String? = nil, verify: Bool = false,
+                               fits: ((String, LowRankTarget, TensorInfo) -> String?)? = nil) throws(FormatError) -> TensorFileInspection {
         if FormatProbe.probe(path: path)?.format == FormatV1.adapterFormat {
-            return try inspectAdapter(path: path, base: base, verify: verify)
+            return try inspectAdapter(path: path, base: base, verify: verify, fits: fits)
         }
         return try inspectCheckpoint(path: path, verify: verify)
     }
@@ -38,7 +41,8 @@ extension TensorFileInspection {
                                     attributes: attributeMap(file.rootAttributes), verification: checks)
     }
 
-    private static func inspectAdapter(path: String, base: String?, verify: Bool) throws(FormatError) -> TensorFileInspection {
+    private static func inspectAdapter(path: String, base: String?, verify: Bool,
+                                       fits: ((String, LowRankTarget, TensorInfo) -> String?)?) throws(FormatError) -> TensorFileInspection {
         let file = try TensorAdapterFile(path: path)
         let baseFile = try base.map { path throws(FormatError) in try TensorCheckpointFile(path: path) }
         var rows: [TensorRow] = []
@@ -61,9 +65,16 @@ extension TensorFileInspection {
                 ?? VerificationCheck(name: "factor digests", passed: true, detail: "all \(rows.count) factors match their sha256")]
             if let baseFile {
                 let missing = targets.filter { $0.baseShape == nil }.map(\.tensor)
-                checks?.append(missing.isEmpty
+                // A target on a tensor the base has but cannot adapt (an int64 buffer, a bias, a
+                // weight of another shape): merge refuses it, so --verify must not call it fine.
+                let misfits = file.manifest.targets.compactMap { target in
+                    baseFile.info(named: target.tensor).flatMap { fits?(file.manifest.method, target, $0) }
+                }
+                checks?.append(!missing.isEmpty
+                    ? VerificationCheck(name: "base tensors", passed: false, detail: "not in the base: " + missing.joined(separator: ", "))
+                    : misfits.isEmpty
                     ? VerificationCheck(name: "base tensors", passed: true, detail: "every target is a tensor of \(baseFile.path)")
-                    : VerificationCheck(name: "base tensors", passed: false, detail: "not in the base: " + missing.joined(separator: ", ")))
+                    : VerificationCheck(name: "base tensors", passed: false, detail: misfits.joined(separator: "; ")))
             }
         }
         return TensorFileInspection(path: path, kind: .adapter, formatVersion: Int(FormatV2.version), method: file.manifest.method,

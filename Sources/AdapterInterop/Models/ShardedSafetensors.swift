@@ -13,6 +13,10 @@ public final class ShardedSafetensors {
     public let tensors: [TensorInfo]
     private let shardByTensor: [String: Int]
 
+    /// The largest index read: transformers writes about 100 bytes per tensor (a few MiB for the
+    /// largest models); a bigger file is not an index and must not be read whole into memory.
+    public static let maximumIndexBytes = 64 << 20
+
     /// Opens `indexPath` and every shard it lists (in the index's folder), and checks that the
     /// weight map and the shards agree exactly: each shard name is a plain file name, each shard
     /// exists and is a regular file, each mapped tensor is in its shard, no tensor is in two
@@ -20,9 +24,10 @@ public final class ShardedSafetensors {
     public init(indexPath: String) throws(InteropError) {
         self.indexPath = indexPath
         func bad(_ problem: String) -> InteropError { .badIndex(path: indexPath, problem: problem) }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: indexPath)) } catch {
-            throw .format(.io(path: indexPath, problem: "cannot be read (\(error.localizedDescription))"))
+        // Through InputFile, as config.json: a FIFO, a device or a huge file is one clear line
+        // (Foundation's reader said "You don't have permission" for a FIFO or /dev/zero).
+        let data = try InteropError.wrapping { () throws(InputFileError) in
+            try InputFile.contents(of: indexPath, expected: "a JSON index", limit: Self.maximumIndexBytes)
         }
         let document: JSONValue
         do { document = try JSONValue.parse(data) } catch { throw bad("not valid JSON (\(error))") }

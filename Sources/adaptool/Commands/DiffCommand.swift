@@ -58,7 +58,7 @@ struct DiffCommand: AdaptoolCommand {
             case .checkpoints(let value): print(DiffReport.table(value))
             case .adapters(let value): print(DiffReport.table(value))
             }
-            print(difference.summaryLine)
+            print(Console.printable(difference.summaryLine))
         }
         if !difference.isSame { throw ExitCode(1) }
     }

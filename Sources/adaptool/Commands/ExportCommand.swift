@@ -49,7 +49,7 @@ struct ExportCommand: AdaptoolCommand {
         }
         let checkpoint = try TensorCheckpointFile(path: source)
         let (kind, notes) = try TensorCheckpointExport.run(checkpoint, to: output.output, options: output.writeOptions)
-        for note in notes { Console.note(note) }
+        for note in notes { Console.noteFromFile(note) }
         print("wrote \(kind.rawValue) \(output.output): \(checkpoint.tensors.count) tensors")
     }
 

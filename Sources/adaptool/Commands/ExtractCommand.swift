@@ -43,7 +43,7 @@ struct ExtractCommand: AdaptoolCommand {
         }
         print(table.render())
         for layer in layers where layer.biasChange > 0 {
-            Console.note("warning: layer \"\(layer.name)\": the bias changed (max |Δb| \(layer.biasChange)); an adapter cannot carry bias changes")
+            Console.noteFromFile("warning: layer \"\(layer.name)\": the bias changed (max |Δb| \(layer.biasChange)); an adapter cannot carry bias changes")
         }
         print("wrote \(output.output): \(adapter.method.rawValue) adapter, rank \(rank), \(adapter.layers.count) layers, \(adapter.parameterCount) parameters")
     }
@@ -63,7 +63,7 @@ extension ExtractCommand {
         }
         print(table.render())
         for name in summary.inexpressible {
-            Console.note("note: tensor \"\(name)\" changed (or is on one side only) but is not a 2-D weight an adapter can carry; it is not in the adapter")
+            Console.noteFromFile("note: tensor \"\(name)\" changed (or is on one side only) but is not a 2-D weight an adapter can carry; it is not in the adapter")
         }
         print("wrote \(output.output): \(summary.method) adapter (format v2), rank \(rank), \(summary.targets.count) targets, base \(summary.baseFingerprint ?? "not recorded")")
     }

@@ -34,7 +34,7 @@ struct ImportCommand: AdaptoolCommand {
     func execute() throws {
         try output.requireFree()
         let result = try Interop.importFile(source, to: output.output, base: base, activation: activation, options: output.writeOptions)
-        for note in result.notes { Console.note(note) }
+        for note in result.notes { Console.noteFromFile(note) }
         switch result.imported {
         case .checkpoint(let fingerprint, let layers):
             print("wrote checkpoint \(output.output): \(layers.count) layers (\(layers.joined(separator: ", "))), fingerprint \(fingerprint)")
@@ -43,8 +43,8 @@ struct ImportCommand: AdaptoolCommand {
             print("wrote \(adapter.method.rawValue) adapter \(output.output): rank \(adapter.rank), scaling \(adapter.scaling)\(axis), "
                   + "layers \(adapter.targetLayers.joined(separator: ", ")), base \(adapter.baseFingerprint)")
         case .tensorCheckpoint(let summary):
-            let files = summary.attachedFiles.isEmpty ? "" : ", files \(summary.attachedFiles.joined(separator: ", "))"
-            print("wrote checkpoint \(output.output) (format v2, architecture \(summary.architecture)): \(summary.tensorCount) tensors, "
+            let files = summary.attachedFiles.isEmpty ? "" : ", files \(Console.printable(summary.attachedFiles.joined(separator: ", ")))"
+            print("wrote checkpoint \(output.output) (format v2, architecture \(Console.printable(summary.architecture))): \(summary.tensorCount) tensors, "
                   + "\(summary.byteCount) bytes\(files), fingerprint \(summary.fingerprint)")
         case .upgradedCheckpoint(let fingerprint):
             print("wrote checkpoint \(output.output) (format v2, architecture mlp), fingerprint \(fingerprint)")

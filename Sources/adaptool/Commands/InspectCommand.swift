@@ -26,7 +26,7 @@ struct InspectCommand: AdaptoolCommand {
 
     func execute() throws {
         if FormatProbe.probe(path: file)?.version == FormatV2.version {
-            let inspection = try TensorFileInspection.inspect(path: file, base: base, verify: verify)
+            let inspection = try TensorFileInspection.inspect(path: file, base: base, verify: verify, fits: Self.fits)
             if json { try JSONOutput.print(inspection) } else { print(TensorInspectionText.render(inspection)) }
             try inspection.requireVerified()
             return
@@ -38,5 +38,15 @@ struct InspectCommand: AdaptoolCommand {
             print(InspectionText.render(inspection))
         }
         try inspection.requireVerified()
+    }
+
+    /// Why `target` of a `method` adapter does not fit the base tensor `base` (what merge checks), or nil.
+    private static func fits(method: String, target: LowRankTarget, base: TensorInfo) -> String? {
+        do throws(MethodError) {
+            try LowRankMethods.validate(target, method: LowRankMethods.named(method), base: base)
+            return nil
+        } catch {
+            return error.description
+        }
     }
 }

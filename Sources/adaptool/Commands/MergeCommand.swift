@@ -52,7 +52,7 @@ struct MergeCommand: AdaptoolCommand {
         let summary = try CheckpointMerge.merge(base: base, adapters: entries, output: output.output,
                                                 options: output.writeOptions, ignoreFingerprint: ignoreFingerprint)
         for entry in entries {
-            Console.note("merged \(entry.label) (\(entry.adapter.method.rawValue), weight \(entry.weight)) into \(entry.adapter.targetLayers.joined(separator: ", "))")
+            Console.noteFromFile("merged \(entry.label) (\(entry.adapter.method.rawValue), weight \(entry.weight)) into \(entry.adapter.targetLayers.joined(separator: ", "))")
         }
         print("wrote \(summary.output): \(summary.layerNames.count) layers, \(summary.changedLayers.count) changed, fingerprint \(summary.fingerprint)")
     }
@@ -64,7 +64,7 @@ extension MergeCommand {
         guard !output.compress else { throw ValidationError("--compress applies to HDF5 outputs; a model folder holds safetensors, never compressed") }
         let summary = try ModelFolderMerge.run(model: model, adapters: Array(zip(adapters, weights)), output: output.output,
                                                options: output.writeOptions)
-        for note in summary.notes { Console.note("note: \(note)") }
+        for note in summary.notes { Console.noteFromFile("note: \(note)") }
         for (adapter, weight) in zip(summary.adapters, weights) {
             Console.note("merged \(adapter.label) (\(adapter.method), weight \(weight)) into \(adapter.targets) tensors")
         }

@@ -53,7 +53,7 @@ extension UnmergeCommand {
         guard !output.compress else { throw ValidationError("--compress applies to HDF5 outputs; a model folder holds safetensors, never compressed") }
         let summary = try ModelFolderMerge.run(model: model, adapters: [(adapter, scale)], output: output.output, direction: .unmerge,
                                                options: output.writeOptions)
-        for note in summary.notes { Console.note("note: \(note)") }
+        for note in summary.notes { Console.noteFromFile("note: \(note)") }
         print("wrote \(output.output): \(summary.merge.tensorCount) tensors, \(summary.merge.changed.count) restored")
     }
 }

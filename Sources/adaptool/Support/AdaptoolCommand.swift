@@ -75,6 +75,10 @@ enum Console {
         FileHandle.standardError.write(Data((message + terminator).utf8))
     }
 
+    /// Prints a note that carries names or values read from a file (tensor, layer or file names)
+    /// to stderr, control characters escaped as ``printable(_:)`` does.
+    static func noteFromFile(_ message: String) { note(printable(message)) }
+
     /// Whether stderr is a terminal (live progress lines) or a file or pipe (one line per step).
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 }

@@ -11,7 +11,7 @@ enum TensorDiffReport {
         case (.tensors(let value), false): Swift.print(table(value))
         case (.adapters(let value), false): Swift.print(table(value))
         }
-        if !json { Swift.print(difference.summaryLine) }
+        if !json { Swift.print(Console.printable(difference.summaryLine)) }  // names come from the files
     }
 
     private static func dims(_ shape: [Int]) -> String { shape.isEmpty ? "scalar" : shape.map(String.init).joined(separator: "×") }
