@@ -97,22 +97,21 @@ package final class HDF5Group: HDF5AttributeHolder {
 
     /// Opens the child group `name`, which must be a hard link to a group.
     package func openGroup(_ name: String) throws(HDF5Error) -> HDF5Group {
-        guard try objectKind(of: name) == .group else {
-            throw HDF5Error(operation: "\(childPath(name)) in \"\(file.path)\"", detail: "expected a group")
-        }
-        let id = try HDF5Call.checkID(H5Gopen2(handle.id, name, adaptool_H5P_DEFAULT()),
-                                      "opening group \(childPath(name)) in \"\(file.path)\"")
-        return HDF5Group(id: id, path: childPath(name), file: file)
+        HDF5Group(id: try openChild(name, kind: .group, opener: H5Gopen2), path: childPath(name), file: file)
     }
 
     /// Opens the child dataset `name`, which must be a hard link to a dataset.
     package func openDataset(_ name: String) throws(HDF5Error) -> HDF5Dataset {
-        guard try objectKind(of: name) == .dataset else {
-            throw HDF5Error(operation: "\(childPath(name)) in \"\(file.path)\"", detail: "expected a dataset")
+        HDF5Dataset(id: try openChild(name, kind: .dataset, opener: H5Dopen2), path: childPath(name), file: file)
+    }
+
+    /// The identifier of child `name` opened with `opener`, after checking it is a `kind`.
+    private func openChild(_ name: String, kind: HDF5ObjectKind,
+                           opener: (hid_t, UnsafePointer<CChar>, hid_t) -> hid_t) throws(HDF5Error) -> hid_t {
+        guard try objectKind(of: name) == kind else {
+            throw HDF5Error(operation: "\(childPath(name)) in \"\(file.path)\"", detail: "expected a \(kind.rawValue)")
         }
-        let id = try HDF5Call.checkID(H5Dopen2(handle.id, name, adaptool_H5P_DEFAULT()),
-                                      "opening dataset \(childPath(name)) in \"\(file.path)\"")
-        return HDF5Dataset(id: id, path: childPath(name), file: file)
+        return try HDF5Call.checkID(opener(handle.id, name, adaptool_H5P_DEFAULT()), "opening \(kind.rawValue) \(childPath(name)) in \"\(file.path)\"")
     }
 
     /// Creates a child group.
