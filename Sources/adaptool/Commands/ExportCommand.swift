@@ -34,9 +34,11 @@ struct ExportCommand: AdaptoolCommand {
 
     func execute() throws {
         try output.requireFree()
-        let probed = FormatProbe.probe(path: source) ?? ("", 0)
-        if probed == (FormatV1.checkpointFormat, FormatV2.version) { return try exportV2Checkpoint() }
-        if probed == (FormatV1.adapterFormat, FormatV2.version) { return try exportV2Adapter() }
+        switch FileKind.detect(source) {
+        case .checkpoint(FormatV2.version): return try exportV2Checkpoint()
+        case .adapter(FormatV2.version): return try exportV2Adapter()
+        default: break   // v1 files, and anything else for the v1 path to name
+        }
         let stored = (dtype ?? .f32).dtype
         let kind = try Interop.export(source, to: output.output, dtype: stored, options: output.writeOptions)
         print("wrote \(kind.rawValue) \(output.output) (\(stored.rawValue))")

@@ -25,11 +25,13 @@ struct InspectCommand: AdaptoolCommand {
     var base: String?
 
     func execute() throws {
-        if FormatProbe.probe(path: file)?.version == FormatV2.version {
+        switch FileKind.detect(file) {
+        case .checkpoint(FormatV2.version), .adapter(FormatV2.version):
             let inspection = try TensorFileInspection.inspect(path: file, base: base, verify: verify, fits: Self.fits)
             if json { try JSONOutput.print(inspection) } else { print(TensorInspectionText.render(inspection)) }
             try inspection.requireVerified()
             return
+        default: break   // v1 and foreign HDF5 files, and anything else for the v1 reader to name
         }
         let inspection = try FileInspection.inspect(path: file, base: base, verify: verify)
         if json {

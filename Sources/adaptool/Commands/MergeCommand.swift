@@ -46,8 +46,11 @@ struct MergeCommand: AdaptoolCommand {
     func execute() throws {
         try output.requireFree()
         let factors = try parsedWeights() ?? Array(repeating: scale ?? 1, count: adapters.count)
-        if let model = ModelFolder.detect(base) { return try mergeModelFolder(model, weights: factors) }
-        if FormatProbe.probe(path: base)?.version == FormatV2.version { return try mergeV2(weights: factors) }
+        switch FileKind.detect(base) {
+        case .modelFolder(let model): return try mergeModelFolder(model, weights: factors)
+        case .checkpoint(FormatV2.version): return try mergeV2(weights: factors)
+        default: break   // v1 files, and anything else for the v1 reader to name
+        }
         let entries = try zip(adapters, factors).map { path, weight in WeightedAdapter(try Adapter.read(from: path), weight: weight, label: path) }
         let summary = try CheckpointMerge.merge(base: base, adapters: entries, output: output.output,
                                                 options: output.writeOptions, ignoreFingerprint: ignoreFingerprint)

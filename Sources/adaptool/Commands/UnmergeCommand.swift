@@ -19,8 +19,11 @@ struct UnmergeCommand: AdaptoolCommand {
 
     func execute() throws {
         try output.requireFree()
-        if let model = ModelFolder.detect(merged) { return try unmergeModelFolder(model) }
-        if FormatProbe.probe(path: merged)?.version == FormatV2.version { return try unmergeV2() }
+        switch FileKind.detect(merged) {
+        case .modelFolder(let model): return try unmergeModelFolder(model)
+        case .checkpoint(FormatV2.version): return try unmergeV2()
+        default: break   // v1 files, and anything else for the v1 reader to name
+        }
         let entry = WeightedAdapter(try Adapter.read(from: adapter), weight: scale, label: adapter)
         let summary = try CheckpointMerge.unmerge(merged: merged, adapters: [entry], output: output.output, options: output.writeOptions)
         let restored = summary.fingerprint == entry.adapter.baseFingerprint
