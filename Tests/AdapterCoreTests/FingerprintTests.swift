@@ -41,7 +41,7 @@ import AdapterTestSupport
 
     @Test func matchesPythonWithMultiByteNamesAndSpecialValues() throws {
         // Non-ASCII names count their UTF-8 bytes; -0, subnormals and huge values are hashed bit for bit.
-        let weight = Matrix(rows: 2, columns: 3, values: [-0.0, 1e-40, 3.4e38, -1, 0.5, .leastNonzeroMagnitude])
+        let weight = Matrix(rows: 2, columns: 3, values: [-0.0, Float(bitPattern: 0x0001_1CE4) /* a subnormal, ≈1e-40 */, 3.4e38, -1, 0.5, .leastNonzeroMagnitude])
         let checkpoint = Checkpoint(layers: [
             Layer(name: "层.0", weight: weight, bias: [0, -0.0]),
             Layer(name: "é", weight: Matrix(rows: 1, columns: 2, values: [1, 2]), bias: [3]),

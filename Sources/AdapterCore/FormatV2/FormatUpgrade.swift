@@ -49,7 +49,6 @@ public enum FormatUpgrade {
     public static func adapter(from source: String, base: CheckpointFile?, to destination: String,
                                options: WriteOptions = WriteOptions()) throws(FormatError) {
         let adapter = try Adapter.read(from: source)
-        let view = try V1AdapterFactors(adapter, path: source)
         var baseFingerprint: String?
         if let base {
             guard base.storedFingerprint == adapter.baseFingerprint else {
