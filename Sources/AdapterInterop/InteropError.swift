@@ -13,6 +13,8 @@ public enum InteropError: Error, CustomStringConvertible, Equatable, Sendable {
     case badShape(path: String, tensor: String, shape: [Int], expected: String)
     /// A tensor or setting exists that adaptool cannot represent; converting would silently drop it.
     case unrepresentable(path: String, what: String, reason: String)
+    /// An adaptool adapter uses a setting PEFT has no form for, so it cannot be exported.
+    case notExpressibleInPEFT(path: String, what: String, reason: String)
     /// A tensor holds NaN or infinite values (after widening to float32), which no adaptool file may hold.
     case nonFinite(path: String, tensor: String, count: Int, total: Int)
     /// adapter_config.json is missing, not JSON, or has an unusable field (or, on export, a field
@@ -43,6 +45,8 @@ public enum InteropError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): tensor \"\(tensor)\" is missing; expected \(expected)"
         case .badShape(let path, let tensor, let shape, let expected):
             return "\(path): tensor \"\(tensor)\" has shape \(shape); expected \(expected)"
+        case .notExpressibleInPEFT(let path, let what, let reason):
+            return "\(path): \(what) cannot be represented by PEFT (\(reason)); merge it into its base with adaptool merge BASE \(path) instead"
         case .unrepresentable(let path, let what, let reason):
             return "\(path): \(what) cannot be represented by adaptool (\(reason)); refusing rather than dropping it"
         case .nonFinite(let path, let tensor, let count, let total):

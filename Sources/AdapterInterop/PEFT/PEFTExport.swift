@@ -21,8 +21,8 @@ public enum PEFTExport {
     /// has no PEFT form and is refused.
     public static func config(for adapter: Adapter, path: String) throws(InteropError) -> JSONValue {
         if adapter.method == .dora, adapter.normAxis == .input {
-            throw .unrepresentable(path: path, what: "a DoRA adapter with norm_axis \"input\"",
-                                   reason: "PEFT's DoRA normalises each output row of W [out, in] and has no per-input-column variant; merge it with adaptool instead")
+            throw .notExpressibleInPEFT(path: path, what: "a DoRA adapter with norm_axis \"input\"",
+                                        reason: "PEFT's DoRA normalises each output row of W [out, in] and has no per-input-column variant")
         }
         let modules = adapter.layers.map { ModuleSetting(module: $0.name, rank: $0.rank, scaling: $0.scaling) }
         return try config(modules: modules, rank: adapter.rank, alpha: adapter.alpha, scaling: adapter.scaling,

@@ -75,7 +75,7 @@ public enum TensorAdapterPEFTExport {
     /// PEFT's key for `role` of `module`: the prefix, the module, the method's first suffix for the role.
     private static func key(module: String, role: String, method: any LowRankMethod.Type, path: String) throws(InteropError) -> String {
         guard let suffix = method.peftKeySuffixes.first(where: { $0.role == role })?.suffix else {
-            throw .unrepresentable(path: path, what: "factor \"\(role)\" of method \(method.name)", reason: "the method declares no PEFT key for it")
+            throw .notExpressibleInPEFT(path: path, what: "factor \"\(role)\" of method \(method.name)", reason: "PEFT has no key for it")
         }
         return PEFTKey.prefix + module + suffix
     }

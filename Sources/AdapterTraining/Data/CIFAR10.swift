@@ -70,8 +70,9 @@ public enum CIFAR10 {
     /// Reads `directory`: every `data_batch_*.bin` (training) and `test_batch*.bin` (test), in name order.
     public static func load(directory: String, parts: Part = .both) throws(TrainingError) -> CIFAR10Dataset {
         var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
-            throw .missingFolder(path: directory)
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder) else { throw .missingFolder(path: directory) }
+        guard isFolder.boolValue else {
+            throw .io(path: directory, problem: "is a file, not a folder; --data expects the CIFAR-10 binary folder (data_batch_*.bin, test_batch*.bin), such as the one that holds this file")
         }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted() } catch {

@@ -23,14 +23,10 @@ struct ExportCommand: AdaptoolCommand {
     @Argument(help: "The checkpoint or adapter (.h5) to export.")
     var source: String
 
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: UncompressedOutputOptions
 
     @Option(help: "Stored element type for a v1 file: f32 (exact, the default), f16 or bf16 (rounded to nearest even). A v2 checkpoint keeps each tensor's own dtype.")
     var dtype: StoredType?
-
-    func validate() throws {
-        guard !output.compress else { throw ValidationError("--compress applies to HDF5 outputs; safetensors is never compressed") }
-    }
 
     func execute() throws {
         try output.requireFree()

@@ -14,7 +14,7 @@ struct MergeCommand: AdaptoolCommand {
     @Argument(help: "One or more adapters trained on BASE (PEFT folders for a model folder).")
     var adapters: [String]
 
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: MergeOutputOptions
 
     @Option(help: "Multiply every adapter's update by S (default 1).")
     var scale: Double?
@@ -44,15 +44,19 @@ struct MergeCommand: AdaptoolCommand {
     }
 
     func execute() throws {
-        try output.requireFree()
+        let kind = FileKind.detect(base)
+        try refuseSwappedArguments(baseKind: kind)
+        var isModel = false
+        if case .modelFolder = kind { isModel = true }
+        let destination = try output.resolve(base: base, adapters: adapters, modelFolder: isModel)
         let factors = try parsedWeights() ?? Array(repeating: scale ?? 1, count: adapters.count)
-        switch FileKind.detect(base) {
-        case .modelFolder(let model): return try mergeModelFolder(model, weights: factors)
-        case .checkpoint(FormatV2.version): return try mergeV2(weights: factors)
+        switch kind {
+        case .modelFolder(let model): return try mergeModelFolder(model, weights: factors, to: destination)
+        case .checkpoint(FormatV2.version): return try mergeV2(weights: factors, to: destination)
         default: break   // v1 files, and anything else for the v1 reader to name
         }
         let entries = try zip(adapters, factors).map { path, weight in WeightedAdapter(try Adapter.read(from: path), weight: weight, label: path) }
-        let summary = try CheckpointMerge.merge(base: base, adapters: entries, output: output.output,
+        let summary = try CheckpointMerge.merge(base: base, adapters: entries, output: destination,
                                                 options: output.writeOptions, ignoreFingerprint: ignoreFingerprint)
         for entry in entries {
             Console.noteFromFile("merged \(entry.label) (\(entry.adapter.method.rawValue), weight \(entry.weight)) into \(entry.adapter.targetLayers.joined(separator: ", "))")
@@ -62,27 +66,51 @@ struct MergeCommand: AdaptoolCommand {
 }
 
 extension MergeCommand {
-    /// `merge MODEL_DIR PEFT_DIR… -o OUT_DIR`: the direct merge into a new model folder.
-    func mergeModelFolder(_ model: ModelFolder, weights: [Double]) throws {
+    /// `merge adapter.h5 base.h5`: the first argument is an adapter and the second a checkpoint
+    /// (or a PEFT folder and a model folder), so the order is named rather than a layer mismatch.
+    func refuseSwappedArguments(baseKind: FileKind) throws {
+        guard let first = adapters.first else { return }
+        let swapped: Bool
+        switch (baseKind, FileKind.detect(first)) {
+        case (.adapter, .checkpoint), (.peftFolder, .modelFolder): swapped = true
+        default: swapped = false
+        }
+        if swapped { throw SwappedMergeArguments(adapter: base, base: first) }
+    }
+}
+
+/// `merge ADAPTER BASE`: the arguments are in the wrong order.
+struct SwappedMergeArguments: Error, CustomStringConvertible {
+    /// The adapter given first, and the base given second.
+    let adapter: String, base: String
+
+    var description: String {
+        "\(adapter): is an adapter and \(base) is a base; the order is BASE then ADAPTER: adaptool merge \(base) \(adapter)"
+    }
+}
+
+extension MergeCommand {
+    /// `merge MODEL_DIR PEFT_DIR… [-o OUT_DIR]`: the direct merge into a new model folder.
+    func mergeModelFolder(_ model: ModelFolder, weights: [Double], to destination: String) throws {
         guard !output.compress else { throw ValidationError("--compress applies to HDF5 outputs; a model folder holds safetensors, never compressed") }
-        let summary = try ModelFolderMerge.run(model: model, adapters: Array(zip(adapters, weights)), output: output.output,
+        let summary = try ModelFolderMerge.run(model: model, adapters: Array(zip(adapters, weights)), output: destination,
                                                options: output.writeOptions)
         for note in summary.notes { Console.noteFromFile("note: \(note)") }
         for (adapter, weight) in zip(summary.adapters, weights) {
             Console.note("merged \(adapter.label) (\(adapter.method), weight \(weight)) into \(adapter.targets) tensors")
         }
-        print("wrote \(output.output): \(summary.merge.tensorCount) tensors, \(summary.merge.changed.count) changed")
+        print("wrote \(destination): \(summary.merge.tensorCount) tensors, \(summary.merge.changed.count) changed")
     }
 }
 
 extension MergeCommand {
-    /// `merge base.h5 adapter.h5… -o merged.h5` on format v2 files.
-    func mergeV2(weights: [Double]) throws {
-        let summary = try TensorCheckpointMerge.run(base: base, adapters: Array(zip(adapters, weights)), output: output.output,
+    /// `merge base.h5 adapter.h5… [-o merged.h5]` on format v2 files.
+    func mergeV2(weights: [Double], to destination: String) throws {
+        let summary = try TensorCheckpointMerge.run(base: base, adapters: Array(zip(adapters, weights)), output: destination,
                                                     options: output.writeOptions, ignoreFingerprint: ignoreFingerprint)
         for (adapter, weight) in zip(summary.adapters, weights) {
             Console.note("merged \(adapter.label) (\(adapter.method), weight \(weight)) into \(adapter.targets) tensors")
         }
-        print("wrote \(output.output): \(summary.merge.tensorCount) tensors, \(summary.merge.changed.count) changed, fingerprint \(summary.fingerprint)")
+        print("wrote \(destination): \(summary.merge.tensorCount) tensors, \(summary.merge.changed.count) changed, fingerprint \(summary.fingerprint)")
     }
 }

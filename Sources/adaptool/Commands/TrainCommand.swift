@@ -79,7 +79,8 @@ struct TrainFullCommand: AdaptoolCommand {
 enum TrainingReport {
     static func line(output: String, record: TrainingRecord) -> String {
         let accuracy = record.testAccuracy.map { String(format: ", test accuracy %.2f %%", $0) } ?? ""
-        return String(format: "wrote %@: %@, %d trainable parameters, %d epochs of %d images in %.2f s%@",
-                      output, record.method, record.trainableParameters, record.epochs.count, record.trainImages, record.trainingSeconds, accuracy)
+        let epochs = record.epochs.count == 1 ? "1 epoch" : "\(record.epochs.count) epochs"
+        return String(format: "wrote %@: %@, %d trainable parameters, %@ of %d images in %.2f s%@",
+                      output, record.method, record.trainableParameters, epochs, record.trainImages, record.trainingSeconds, accuracy)
     }
 }

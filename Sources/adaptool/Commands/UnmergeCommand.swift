@@ -14,7 +14,7 @@ struct UnmergeCommand: AdaptoolCommand {
 
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "The scale the adapter was merged with (default 1).")
+    @Option(help: "The scale the adapter was merged with.")
     var scale: Double = 1
 
     func execute() throws {
