@@ -95,4 +95,46 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains(" 1 epoch of "), "\(result.stdout)")
     }
+
+    /// Runs `stdout`'s "compare with adaptool diff ORIGINAL_BASE OUT …" hint against `original`.
+    func runSuggestedDiff(_ stdout: String, original: String) throws -> ProcessResult {
+        let marker = "compare with adaptool diff ORIGINAL_BASE "
+        let start = try #require(stdout.range(of: marker), "\(stdout)")
+        let rest = stdout[start.upperBound...]
+        let tail = rest[..<(rest.firstIndex(of: ")") ?? rest.endIndex)]
+        return try run(["diff", original] + tail.split(separator: " ").map(String.init))
+    }
+
+    @Test func unmergeSuggestsADiffThatPasses() throws {
+        #expect(try run(["merge", dir.file("base.h5"), dir.file("lora.h5"), "-o", dir.file("m.h5")]).status == 0)
+        let unmerged = try run(["unmerge", dir.file("m.h5"), dir.file("lora.h5"), "-o", dir.file("r.h5")])
+        #expect(unmerged.status == 0, "\(unmerged.stderr)")
+        let diff = try runSuggestedDiff(unmerged.stdout, original: dir.file("base.h5"))
+        #expect(diff.status == 0, "\(diff.stdout)\(diff.stderr)")
+        #expect(diff.stdout.contains("same within"), "\(diff.stdout)")
+    }
+
+    @Test func unmergeOfAV2CheckpointSuggestsADiffThatPasses() throws {
+        let steps = [["train", "base", "--synthetic", "--epochs", "1", "--hidden", "8", "-o", dir.file("v2base.h5")],
+                     ["train", "lora", "--synthetic", "--epochs", "1", "--rank", "2", "--base", dir.file("v2base.h5"), "-o", dir.file("v2lora.h5")],
+                     ["merge", dir.file("v2base.h5"), dir.file("v2lora.h5"), "-o", dir.file("v2m.h5")]]
+        for step in steps { #expect(try run(step).status == 0, "\(step)") }
+        let unmerged = try run(["unmerge", dir.file("v2m.h5"), dir.file("v2lora.h5"), "-o", dir.file("v2r.h5")])
+        #expect(unmerged.status == 0, "\(unmerged.stderr)")
+        let diff = try runSuggestedDiff(unmerged.stdout, original: dir.file("v2base.h5"))
+        #expect(diff.status == 0, "\(diff.stdout)\(diff.stderr)")
+    }
+
+    @Test func extractWarningsArePrefixedAndRounded() throws {
+        try Checkpoint.random(sizes: [16, 12, 5], seed: 205).write(to: dir.file("other.h5"))
+        let result = try run(["extract", dir.file("base.h5"), dir.file("other.h5"), "--rank", "1", "-o", dir.file("e.h5")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let warnings = result.stderr.split(separator: "\n")
+        #expect(!warnings.isEmpty)
+        for line in warnings {
+            #expect(line.hasPrefix("warning: ") || line.hasPrefix("note: "), "\(line)")
+            let number = try #require(line.range(of: "max |Δb| ").map { line[$0.upperBound...].prefix { $0 != ")" } }, "\(line)")
+            #expect(number.count <= 10, "unrounded: \(line)")
+        }
+    }
 }

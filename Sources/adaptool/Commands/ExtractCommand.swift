@@ -43,7 +43,7 @@ struct ExtractCommand: AdaptoolCommand {
         }
         print(table.render())
         for layer in layers where layer.biasChange > 0 {
-            Console.noteFromFile("warning: layer \"\(layer.name)\": the bias changed (max |Δb| \(layer.biasChange)); an adapter cannot carry bias changes")
+            Console.noteFromFile("warning: layer \"\(layer.name)\": the bias changed (max |Δb| \(DiffReport.number(layer.biasChange))); an adapter cannot carry bias changes")
         }
         print("wrote \(output.output): \(adapter.method.rawValue) adapter, rank \(rank), \(adapter.layers.count) layers, \(adapter.parameterCount) parameters")
     }

@@ -28,7 +28,8 @@ struct UnmergeCommand: AdaptoolCommand {
         let summary = try CheckpointMerge.unmerge(merged: merged, adapters: [entry], output: output.output, options: output.writeOptions)
         let restored = summary.fingerprint == entry.adapter.baseFingerprint
             ? "matches the adapter's base_fingerprint exactly"
-            : "differs from the adapter's base_fingerprint in the last float32 bits (compare with adaptool diff --rtol 1e-6)"
+            : "differs from the adapter's base_fingerprint in the last float32 bits ("
+                + RestoredComparison.hint(output: summary.output, largestMerged: try RestoredComparison.largestMagnitude(v1: merged, layers: summary.changedLayers)) + ")"
         print("wrote \(summary.output): \(summary.changedLayers.count) layers restored, fingerprint \(summary.fingerprint) \(restored)")
     }
 }
@@ -45,7 +46,8 @@ extension UnmergeCommand {
         let recorded = try TensorAdapterFile(path: adapter).manifest.baseFingerprint
         let restored = recorded == nil ? "the adapter records no base_fingerprint"
             : summary.fingerprint == recorded ? "matches the adapter's base_fingerprint exactly"
-            : "differs from the adapter's base_fingerprint in the last bits of rounding (compare with adaptool diff --rtol 1e-6)"
+            : "differs from the adapter's base_fingerprint in the last bits of rounding ("
+                + RestoredComparison.hint(output: output.output, largestMerged: try RestoredComparison.largestMagnitude(v2: merged, tensors: summary.merge.changed)) + ")"
         print("wrote \(output.output): \(summary.merge.changed.count) tensors restored, fingerprint \(summary.fingerprint) \(restored)")
     }
 }
