@@ -52,12 +52,17 @@ import Testing
         #expect(merge.stdout.contains("--compress"), "\(merge.stdout)")
     }
 
-    @Test func unmergeHelpShowsItsDefaultOnce() throws {
-        let help = try run(["unmerge", "--help"])
-        let start = try #require(help.stdout.range(of: "\n  --scale <scale>"))
+    static let optionsWithDefaults: [(command: String, option: String)] =
+        [("unmerge", "--scale <scale>"), ("diff", "--atol <atol>"), ("diff", "--rtol <rtol>")]
+
+    @Test(arguments: optionsWithDefaults.indices)
+    func helpShowsADefaultOnce(_ index: Int) throws {
+        let (command, option) = Self.optionsWithDefaults[index]
+        let help = try run([command, "--help"])
+        let start = try #require(help.stdout.range(of: "\n  " + option))
         let rest = help.stdout[start.upperBound...]
-        let scale = rest[..<(rest.range(of: "\n  --")?.lowerBound ?? rest.endIndex)]
-        #expect(scale.components(separatedBy: "default").count == 2, "\(scale)")
+        let text = rest[..<(rest.range(of: "\n  --")?.lowerBound ?? rest.endIndex)]
+        #expect(text.components(separatedBy: "default").count == 2, "\(command) \(option): \(text)")
     }
 
     @Test func inputAxisDoRAExportSaysPEFTCannotAndSuggestsMerge() throws {

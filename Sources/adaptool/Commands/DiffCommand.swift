@@ -19,10 +19,10 @@ struct DiffCommand: AdaptoolCommand {
     @Flag(help: "Print one JSON document instead of a table.")
     var json = false
 
-    @Option(help: "Absolute tolerance (default 0: exact).")
+    @Option(help: "Absolute tolerance; 0 means exact.")
     var atol: Double = 0
 
-    @Option(help: "Relative tolerance (default 0: exact).")
+    @Option(help: "Relative tolerance; 0 means exact.")
     var rtol: Double = 0
 
     @Option(help: "Slices for ΔM and ΔD: output (rows, the DoRA paper's) or input (columns).")
