@@ -35,6 +35,20 @@ import Testing
         #expect(try dir.contents() == ["base+dora.h5", "base.h5", "dora.h5", "lora.h5"])
     }
 
+    @Test func mergeOfAModelFolderWithoutOutputWritesFolderMerged() throws {
+        let model = dir.file("llama-bf16")
+        try FileManager.default.copyItem(atPath: TransformerFixtures.root + "/llama-bf16", toPath: model)
+        let adapter = TransformerFixtures.root + "/llama-bf16-lora"
+        let first = try run(["merge", model + "/", adapter])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("wrote \(model)-merged:"), "\(first.stdout)")
+        let again = try run(["merge", model, adapter])
+        OutputFixture.expectOneLineFailure(again, naming: model + "-merged", ["merge", model, adapter])
+        let swapped = try run(["merge", adapter, model])
+        OutputFixture.expectOneLineFailure(swapped, naming: "the order is BASE then ADAPTER", ["merge", adapter, model])
+        #expect(try dir.contents() == ["base.h5", "dora.h5", "llama-bf16", "llama-bf16-merged", "lora.h5"])
+    }
+
     @Test func swappedMergeArgumentsNameTheOrder() throws {
         let arguments = ["merge", dir.file("lora.h5"), dir.file("base.h5"), "-o", dir.file("m.h5")]
         let result = try run(arguments)
