@@ -5,7 +5,7 @@
 # unpacked batch's size (10,000 records of 3073 bytes = 30,730,000 bytes), which the loader relies on.
 set -euo pipefail
 DEST="${1:-data}"
-URL="https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
+URL="${CIFAR10_URL:-https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz}"   # overridable so the offline check can point at an unreachable host
 MD5="c32a1d4ab5d03f1434e29e8c9f8b4d5c"
 BATCH_BYTES=30730000
 FOLDER="$DEST/cifar-10-batches-bin"
@@ -15,7 +15,7 @@ mkdir -p "$DEST"
 ARCHIVE="$DEST/cifar-10-binary.tar.gz"
 if [ ! -f "$ARCHIVE" ]; then
   echo "data: downloading $URL (162 MB)"
-  if ! curl -fsSL --connect-timeout 10 --retry 2 -o "$ARCHIVE.part" "$URL"; then
+  if ! curl -fsL --connect-timeout 10 --retry 2 -o "$ARCHIVE.part" "$URL"; then
     rm -f "$ARCHIVE.part"; rmdir "$DEST" 2>/dev/null || true
     echo "data: error: cannot download $URL (offline?); get cifar-10-binary.tar.gz elsewhere, put it in $DEST/ and rerun, or pass --data DIR / set CIFAR10_DIR" >&2
     exit 1
