@@ -84,7 +84,7 @@ public enum FileKind: Sendable, Equatable {
 
     private static func fileKind(_ path: String) -> FileKind {
         guard let file = try? InputFile(path: path, expected: "a file") else { return .other("a file that cannot be read") }
-        guard file.size > 0 else { return .other("an empty file") }
+        guard file.size > 0 else { return .other(emptyFile) }
         guard let head = try? file.bytes(at: 0, count: min(file.size, signatureBytes)) else { return .other("a file that cannot be read") }
         if head.starts(with: hdf5Signature) { return hdf5Kind(path) }
         if isSafetensors(head, size: file.size) { return .safetensors }
@@ -117,6 +117,9 @@ public enum FileKind: Sendable, Equatable {
     public static func isMistakenInput(_ description: String) -> Bool {
         description == configWithoutWeights || description == plainFolder || signatures.contains { $0.description == description }
     }
+
+    /// How an empty file is described.
+    public static let emptyFile = "an empty file"
 
     private static let configWithoutWeights = "a folder with config.json but neither model.safetensors nor \(ModelFolder.indexName)"
     private static let plainFolder = "a folder with neither config.json nor \(PEFTFolder.configName)"

@@ -31,6 +31,14 @@ struct InspectCommand: AdaptoolCommand {
             if json { try JSONOutput.print(inspection) } else { print(TensorInspectionText.render(inspection)) }
             try inspection.requireVerified()
             return
+        case .safetensors:
+            throw InteropError.unknownSource(path: file, problem: "is a safetensors file; inspect reads adaptool .h5 files: import it first (adaptool import \(file) -o NAME.h5), or compare it with adaptool diff")
+        case .modelFolder:
+            throw InteropError.unknownSource(path: file, problem: "is a Hugging Face model folder; import it to inspect it (adaptool import \(file) -o NAME.h5), or merge or diff it directly")
+        case .peftFolder:
+            throw InteropError.unknownSource(path: file, problem: "is a PEFT adapter folder; import it against its base to inspect it (adaptool import \(file) --base BASE -o NAME.h5)")
+        case .other(let what) where what == FileKind.emptyFile || FileKind.isMistakenInput(what):
+            throw InteropError.unknownSource(path: file, problem: "is \(what), not an HDF5 file; inspect reads adaptool checkpoints and adapters (.h5)")
         default: break   // v1 and foreign HDF5 files, and anything else for the v1 reader to name
         }
         let inspection = try FileInspection.inspect(path: file, base: base, verify: verify)
