@@ -19,8 +19,8 @@ import Testing
 
     @Test func anEmptyFileAndAPNGSayWhatTheyAre() throws {
         let dir = try TemporaryDirectory()
-        FileManager.default.createFile(atPath: dir.file("empty.h5"), contents: Data())
-        FileManager.default.createFile(atPath: dir.file("picture.h5"), contents: Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]))
+        #expect(FileManager.default.createFile(atPath: dir.file("empty.h5"), contents: Data()))
+        #expect(FileManager.default.createFile(atPath: dir.file("picture.h5"), contents: Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13])))
         for (name, what) in [("empty.h5", "is an empty file"), ("picture.h5", "is a PNG image")] {
             let result = try ExternalProcess.adaptool(["inspect", dir.file(name)])
             InputTest.expectOneErrorLine(result, naming: dir.file(name), containing: what + ", not an HDF5 file")
