@@ -29,13 +29,10 @@ public enum DoRAByColumn: LowRankMethod {
                             factors: LowRankFactors, scaling: Double, target: String) throws(MethodError) {
         let magnitude = try factors.require("magnitude", count: inputs, target: target)
         try LoRA.addProduct(to: weight, out: out, inputs: inputs, factors: factors, scaling: scaling, target: target)
-        var squares = [Double](repeating: 0, count: inputs)
-        for row in 0..<out {
-            for column in 0..<inputs { squares[column] += weight[row * inputs + column] * weight[row * inputs + column] }
-        }
+        let norms = columnNorms(UnsafeBufferPointer(weight), out: out, inputs: inputs)
         var scale = [Double](repeating: 0, count: inputs)
         for column in 0..<inputs {
-            let norm = squares[column].squareRoot()
+            let norm = norms[column]
             // Reported as the column index: the one place "row" means a column of W.
             guard norm > 0, norm.isFinite else { throw .zeroNorm(tensor: target, row: column) }
             scale[column] = magnitude[column] / norm
@@ -56,8 +53,15 @@ public enum DoRAByColumn: LowRankMethod {
 
     /// The column norms ‖tuned[:, i]‖.
     public static func extractionFactors(tuned: UnsafeBufferPointer<Double>, out: Int, inputs: Int) -> [String: [Double]] {
+        ["magnitude": columnNorms(tuned, out: out, inputs: inputs)]
+    }
+
+    /// ‖W[:, i]‖₂ for every column of the row-major `[out, in]` weight, accumulated row by row.
+    private static func columnNorms(_ weight: UnsafeBufferPointer<Double>, out: Int, inputs: Int) -> [Double] {
         var squares = [Double](repeating: 0, count: inputs)
-        for row in 0..<out { for column in 0..<inputs { squares[column] += tuned[row * inputs + column] * tuned[row * inputs + column] } }
-        return ["magnitude": squares.map { $0.squareRoot() }]
+        for row in 0..<out {
+            for column in 0..<inputs { squares[column] += weight[row * inputs + column] * weight[row * inputs + column] }
+        }
+        return squares.map { $0.squareRoot() }
     }
 }

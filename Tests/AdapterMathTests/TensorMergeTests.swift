@@ -53,15 +53,7 @@ private func lora(_ tensor: String, out: Int, inputs: Int, rank: Int, scaling: D
 
 /// W + scaling · B · A in float64, `[out, in]`.
 private func reference(_ weight: [Double], out: Int, inputs: Int, rank: Int, scaling: Double, a: [Double], b: [Double]) -> [Double] {
-    var result = weight
-    for o in 0..<out {
-        for i in 0..<inputs {
-            var sum = 0.0
-            for r in 0..<rank { sum += b[o * rank + r] * a[r * inputs + i] }
-            result[o * inputs + i] += scaling * sum
-        }
-    }
-    return result
+    ReferenceLoRA.folded(weight, out: out, inputs: inputs, rank: rank, scaling: scaling, a: a, b: b)
 }
 
 @Suite struct TensorMergeTests {

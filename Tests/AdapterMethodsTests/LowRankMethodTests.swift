@@ -20,16 +20,7 @@ import Testing
 
     /// W + s·B·A by the definition.
     private func naiveLoRA(_ weight: [Double], _ factors: LowRankFactors, scaling: Double) -> [Double] {
-        let a = factors["A"] ?? [], b = factors["B"] ?? []
-        var result = weight
-        for row in 0..<out {
-            for column in 0..<inputs {
-                var sum = 0.0
-                for k in 0..<rank { sum += b[row * rank + k] * a[k * inputs + column] }
-                result[row * inputs + column] += scaling * sum
-            }
-        }
-        return result
+        ReferenceLoRA.folded(weight, out: out, inputs: inputs, rank: rank, scaling: scaling, a: factors["A"] ?? [], b: factors["B"] ?? [])
     }
 
     private func folded(_ method: any LowRankMethod.Type, _ weight: [Double], _ factors: LowRankFactors, scaling: Double) throws -> [Double] {
