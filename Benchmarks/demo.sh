@@ -41,8 +41,10 @@ if [ -n "${DEMO_DATA_ONLY:-}" ]; then exit 0; fi
 # 2. Train (the reference recipe: Adam 0.005, batch 64; base 2 epochs; adapters rank 4, scaling 8, all layers, 10 epochs).
 train() {  # name, args...
   local name=$1; shift
-  "$BIN" train "$@" "${DATA_ARGS[@]}" --seed "$SEED" --metrics "$OUT/$name.csv" --force -o "$OUT/$name.h5" | tee "$OUT/$name.train.txt"
+  "$BIN" train "$@" "${DATA_ARGS[@]}" --seed "$SEED" --metrics "$OUT/$name.csv" --plot "$OUT/$name-training.svg" --force \
+    -o "$OUT/$name.h5" | tee "$OUT/$name.train.txt"
 }
+rm -f "$OUT"/*.svg "$OUT/report.html"
 train base base --hidden 128,256 --epochs 2
 train lora lora --base "$OUT/base.h5" --rank 4 --scaling 8 --targets all --init gaussian --epochs 10
 train dora dora --base "$OUT/base.h5" --rank 4 --scaling 8 --targets all --init gaussian --norm-axis input --epochs 10
@@ -59,13 +61,23 @@ done
 
 # 4. Evaluate.
 EVAL_DATA=("${DATA_ARGS[@]}")
-"$BIN" eval "$OUT/base.h5" "${EVAL_DATA[@]}" > "$OUT/base.eval.txt"
+"$BIN" eval "$OUT/base.h5" "${EVAL_DATA[@]}" --plot "$OUT/base-confusion.svg" > "$OUT/base.eval.txt"
 for name in lora dora; do
-  "$BIN" eval "$OUT/base.h5" --adapter "$OUT/$name.h5" --compare-merged "${EVAL_DATA[@]}" > "$OUT/$name.eval.txt"
+  "$BIN" eval "$OUT/base.h5" --adapter "$OUT/$name.h5" --compare-merged "${EVAL_DATA[@]}" --plot "$OUT/$name-confusion.svg" \
+    > "$OUT/$name.eval.txt"
   if [ -f "$OUT/$name-merged.h5" ]; then "$BIN" eval "$OUT/$name-merged.h5" "${EVAL_DATA[@]}" > "$OUT/$name-merged.eval.txt"; fi
 done
 
-# 5. The table.
+# 5. What each fine-tune changed: per-layer ‖ΔW‖, spectra, DoRA's magnitude/direction (diff exits 1: they differ).
+for name in lora dora; do
+  axis=output; [ "$name" = dora ] && axis=input
+  if [ -f "$OUT/$name-merged.h5" ]; then
+    "$BIN" diff "$OUT/base.h5" "$OUT/$name-merged.h5" --norm-axis "$axis" --plot "$OUT/$name-diff.svg" > "$OUT/$name.diff.txt" \
+      || [ $? -eq 1 ]
+  fi
+done
+
+# 6. The table.
 field() { sed -n "s/^$2 *\([0-9.]*\).*/\1/p" "$1" | head -1; }
 params() { sed -n 's/.*, \([0-9]*\) trainable parameters.*/\1/p' "$1"; }
 seconds() { sed -n 's/.* images in \([0-9.]*\) s.*/\1/p' "$1"; }
@@ -102,9 +114,20 @@ total=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s 
   echo "Whole demo: $total s. Files: base.h5, lora.h5, dora.h5, *-merged.h5, per-epoch metrics *.csv, eval outputs *.eval.txt."
 } > "$OUT/REPORT.md"
 
+NOTE_LINE=""; [ -n "$SYNTHETIC" ] && NOTE_LINE="${SYNTHETIC_LINE#demo: }"
+bash Benchmarks/demo-report.sh "$OUT" "adaptool demo: base, LoRA and DoRA on ${DATA_DESC}" "$NOTE_LINE" \
+  "Base: loss and accuracy per epoch=$OUT/base-training.svg" \
+  "LoRA: loss and accuracy per epoch=$OUT/lora-training.svg" \
+  "DoRA: loss and accuracy per epoch=$OUT/dora-training.svg" \
+  "Base: confusion matrix=$OUT/base-confusion.svg" \
+  "Base + LoRA: confusion matrix=$OUT/lora-confusion.svg" \
+  "Base + DoRA: confusion matrix=$OUT/dora-confusion.svg" \
+  "What LoRA changed (base vs LoRA-merged)=$OUT/lora-diff.svg" \
+  "What DoRA changed (base vs DoRA-merged, magnitudes per input column)=$OUT/dora-diff.svg"
+
 echo
 cat "$OUT/table.md"
 [ -n "$SYNTHETIC" ] && echo && echo "$SYNTHETIC_LINE"
 [ -n "$MERGE_NOTE" ] && echo && echo "note: $MERGE_NOTE"
 echo
-echo "demo: whole run $total s; report: $OUT/REPORT.md"
+echo "demo: whole run $total s; report: $OUT/REPORT.md; with pictures: $OUT/report.html"
