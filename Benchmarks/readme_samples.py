@@ -86,14 +86,17 @@ def main():
     parser.add_argument("--readme", default=os.path.join(root, "README.md"))
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
-    binary_folder = os.path.dirname(os.path.abspath(args.binary))
-    if not os.access(os.path.join(binary_folder, "adaptool"), os.X_OK):
+    if not os.access(args.binary, os.X_OK):
         sys.exit(f"readme-samples: {args.binary}: no adaptool binary there (make release builds it)")
     with open(args.readme, encoding="utf-8") as handle:
         lines = handle.read().split("\n")
     changed = []
     with tempfile.TemporaryDirectory() as folder:
         shutil.copytree(os.path.join(root, "Fixtures"), os.path.join(folder, "Fixtures"))
+        # `adaptool` on PATH whatever the binary is called, as the doc test does.
+        binary_folder = os.path.join(folder, ".bin")
+        os.mkdir(binary_folder)
+        os.symlink(os.path.abspath(args.binary), os.path.join(binary_folder, "adaptool"))
         # From the last sample up, so earlier line numbers stay valid while lines are replaced.
         for start, command, end in reversed(console_samples(lines)):
             expected = lines[start + 1:end]
@@ -104,6 +107,7 @@ def main():
     for entry in reversed(changed):
         print(("out of date: " if args.check else "regenerated: ") + entry)
     if args.check:
+        print(f"readme-samples: {len(changed)} of {len(console_samples(lines))} samples out of date")
         sys.exit(1 if changed else 0)
     if changed:
         with open(args.readme, "w", encoding="utf-8") as handle:

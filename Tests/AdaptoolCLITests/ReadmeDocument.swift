@@ -33,7 +33,7 @@ struct ReadmeDocument {
     static let sampleLanguage = "console"
     /// Languages that are shown, not run by the doc test: synopses (`text`), library examples
     /// (`swift`: run by LibraryExampleTests, LibraryWorkflowExampleTests, LibraryModelExampleTests), data.
-    static let shownLanguages: Set = ["text", "swift", "json", "python"]
+    static let shownLanguages: Set = ["text", "swift", "json"]
     /// The line that stands for any run of output lines in a sample (nothing else is fuzzy).
     static let elision = "…"
 

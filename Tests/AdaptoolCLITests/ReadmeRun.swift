@@ -107,6 +107,8 @@ struct ReadmeRun {
         let result = try ExternalProcess.run("/bin/bash", ["--noprofile", "--norc", driverPath], environment: [
             "PATH": path, "HOME": scratch.file("home"), "PREFIX": scratch.file("usr-local"),
             "DOCTEST_SCRATCH": scratch.path, "DOCTEST_SCRIPT": script, "DOCTEST_FAILURE": failurePath,
+            // Under `make test` these carry the outer make's flags and jobserver; the README's make is a fresh one.
+            "MAKEFLAGS": "", "MFLAGS": "", "MAKELEVEL": "",
         ])
         var failure: (line: Int, status: Int32, command: String)?
         if let record = try? String(contentsOfFile: failurePath, encoding: .utf8) {
