@@ -15,7 +15,7 @@ RELEASE_FLAGS := -c release -Xswiftc -enable-testing
 PREFIX ?= /usr/local
 BINDIR := $(DESTDIR)$(PREFIX)/bin
 
-.PHONY: all deps build release install uninstall install-check demo-offline-check test demo bench fuzz data fixtures clean
+.PHONY: all deps build release install uninstall install-check demo-offline-check test demo bench fuzz data fixtures readme-samples clean
 
 all: build
 
@@ -95,6 +95,11 @@ fuzz: release
 ## data: fetch and check the official CIFAR-10 binary archive (needs internet) into data/
 data:
 	@bash Benchmarks/fetch_cifar10.sh data
+
+## readme-samples: regenerate README.md's ```console samples (`$ command` + output) from the release binary;
+## make test's README doc test (Tests/AdaptoolCLITests/ReadmeDocTests.swift) fails when one is out of date
+readme-samples: release
+	$(PYTHON) Benchmarks/readme_samples.py --binary $(BIN)
 
 ## fixtures: regenerate Fixtures/ with the independent h5py implementation
 fixtures: deps

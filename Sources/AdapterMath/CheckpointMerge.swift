@@ -95,7 +95,7 @@ public enum CheckpointMerge {
             })
     }
 
-    /// Refuses an output that resolves to one of the inputs (even with `--force`).
+    /// Refuses an output that resolves to one of the inputs (even with `overwrite: true`).
     static func requireDistinct(output: String, inputs: [String]) throws(MergeError) {
         func canonical(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
         let target = canonical(output)

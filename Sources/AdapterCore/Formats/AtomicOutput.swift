@@ -4,7 +4,8 @@ import Foundation
 public struct WriteOptions: Sendable {
     /// Deflate level (1–9) for chunked, compressed datasets; nil writes contiguous, uncompressed data.
     public var compressionLevel: Int?
-    /// Whether an existing output may be replaced (`--force`).
+    /// Whether an existing file (or symbolic link) at the destination may be replaced; without it,
+    /// writing throws ``FormatError/outputExists(path:)``. The CLI sets it with `--force`.
     public var overwrite: Bool
 
     /// Options for an uncompressed file that refuses to replace an existing one.
@@ -63,7 +64,7 @@ public final class AtomicOutput {
             // fails with EISDIR over a folder: a folder is never removed.
             guard rename(temporaryPath, destination) == 0 else { throw moveFailure(errno) }
         } else {
-            // link(2) fails if the destination appeared meanwhile: no file is ever clobbered without --force.
+            // link(2) fails if the destination appeared meanwhile: no file is ever clobbered without `overwrite`.
             guard link(temporaryPath, destination) == 0 else { throw moveFailure(errno) }
             unlink(temporaryPath)
         }

@@ -18,7 +18,7 @@ public enum FormatError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidTensor(path: String, tensor: String, problem: String)
     /// The output exists and replacing it was not allowed (the CLI adds the flag that allows it).
     case outputExists(path: String)
-    /// The output path is a folder, which is never replaced, with or without `--force`.
+    /// The output path is a folder, which is never replaced, even with `overwrite: true`.
     case outputIsFolder(path: String)
     /// A plain file-system failure.
     case io(path: String, problem: String)

@@ -4,7 +4,7 @@ import Foundation
 /// when the finished output is moved into place.
 ///
 /// A regular file or a symbolic link at the destination may be replaced with `overwrite`
-/// (`--force`); a symbolic link is replaced itself, never its target. A folder is never replaced,
+/// (the CLI's `--force`); a symbolic link is replaced itself, never its target. A folder is never replaced,
 /// nor a device, FIFO or socket, nor a path that names a folder (`d/`, `.`, `..`).
 public enum OutputDestination {
     /// What is at a path, seen with lstat(2): a symbolic link is itself, not what it points to.
