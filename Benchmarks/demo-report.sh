@@ -33,7 +33,7 @@ figure { margin: 2em 0; } figcaption { font-weight: bold; margin-bottom: .5em; }
 </style></head><body>
 <h1>$(printf '%s' "$title" | escape)</h1>
 HEAD
-  table_html < "$out/table.md"
+  escape < "$out/table.md" | table_html
   if [ -n "$note" ]; then printf '<p class="warning">%s</p>\n' "$(printf '%s' "$note" | escape)"; fi
   for pair in "$@"; do
     caption=${pair%%=*}; file=${pair#*=}
