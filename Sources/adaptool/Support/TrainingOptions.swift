@@ -57,10 +57,6 @@ struct TrainingOptions: ParsableArguments {
     /// Writes the `--metrics` CSV, if asked for, atomically.
     private func writeMetrics(_ record: TrainingRecord, overwrite: Bool) throws {
         guard let metrics else { return }
-        let output = try AtomicOutput(destination: metrics, overwrite: overwrite)
-        do { try record.metricsCSV.write(toFile: output.temporaryPath, atomically: false, encoding: .utf8) } catch {
-            throw FormatError.io(path: metrics, problem: "cannot be written (\(error.localizedDescription))")
-        }
-        try output.commit()
+        try AtomicOutput.write(text: record.metricsCSV, to: metrics, overwrite: overwrite)
     }
 }
