@@ -33,7 +33,7 @@ let package = Package(
         // One type per adapter method (LoRA, DoRA) and the registry that names them.
         .target(name: "AdapterMethods", dependencies: ["AdapterCore"]),
         .target(name: "AdapterMath", dependencies: ["AdapterCore", "AdapterMethods"]),
-        .target(name: "AdapterTraining", dependencies: ["AdapterCore", "AdapterMath"]),
+        .target(name: "AdapterTraining", dependencies: ["AdapterCore", "AdapterMath", "AdapterPlots"]),
         .target(name: "AdapterInterop", dependencies: ["AdapterCore", "AdapterMethods", "AdapterMath"]),
         // Charts as SVG text (no dependency beyond AdapterCore's atomic output and errors).
         .target(name: "AdapterPlots", dependencies: ["AdapterCore"]),

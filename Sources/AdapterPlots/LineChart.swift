@@ -37,7 +37,12 @@ public struct LineChart: PlotPanel {
     public var yRange: ClosedRange<Double>?
     /// Extra caption lines.
     public var notes: [String]
+    /// Values the y axis should not reach beyond when it adds room around the data (e.g. 0...100
+    /// for a percentage), or nil. Unlike ``yRange`` it does not force the axis to span them.
+    public var yLimits: ClosedRange<Double>? = nil
 
+    /// The share of the data's range added above and below before the ticks are chosen.
+    static let padding = 0.04
     /// Marker radius: visible at one point, small enough for a hundred.
     static let markerRadius = 3.5
 
@@ -61,7 +66,14 @@ public struct LineChart: PlotPanel {
         let chartFrame = PlotLegend.draw(entries, in: content, on: &document)
         let xTicks = AxisTicks.covering(drawable.map(\.0), scale: .linear, minimumStep: integerX ? 1 : 0)
         var yValues = drawable.map(\.1)
-        if let yRange { yValues += [yRange.lowerBound, yRange.upperBound] }
+        if let yRange {
+            yValues += [yRange.lowerBound, yRange.upperBound]
+        } else if yScale == .linear, let low = yValues.min(), let high = yValues.max(), high > low {
+            // A little room so that the extreme points do not sit on the frame, but never past
+            // `yLimits` (or below zero for data that are never negative).
+            let limits = yLimits ?? (low >= 0 ? 0...Double.greatestFiniteMagnitude : -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude)
+            yValues += [max(limits.lowerBound, low - (high - low) * Self.padding), min(limits.upperBound, high + (high - low) * Self.padding)]
+        }
         let yTicks = AxisTicks.covering(yValues, scale: yScale)
         let axes = CartesianAxes(x: xTicks, y: yTicks, xTitle: xTitle, yTitle: yTitle, in: chartFrame, on: &document)
         for (index, points) in pairs.enumerated() {

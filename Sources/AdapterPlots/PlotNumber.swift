@@ -41,6 +41,15 @@ public enum PlotNumber {
         return fixed(value, decimals: decimals)
     }
 
+    /// ``significant(_:)`` without trailing zeros ("8", "0.005", "87.5"): for settings in titles.
+    public static func compact(_ value: Double) -> String {
+        var text = significant(value)
+        guard text.contains("."), !text.contains("e") else { return text }
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
     /// `1e-5`, `2.5e7`: exponent notation with up to two significant decimals.
     static func scientific(_ value: Double) -> String {
         let exponent = Int(floor(log10(abs(value))))

@@ -58,6 +58,7 @@ struct AxisTicksTests {
         #expect(PlotNumber.coordinate(12.5) == "12.5")
         #expect(PlotNumber.fixed(-0.0001, decimals: 1) == "0.0")
         #expect(PlotNumber.significant(0.012345) == "0.0123")
+        #expect(PlotNumber.compact(8) == "8" && PlotNumber.compact(0.005) == "0.005" && PlotNumber.compact(2e-7) == "2e-7")
     }
 }
 
