@@ -1,6 +1,9 @@
 import AdapterKit
 import AdapterTestSupport
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 
 /// `train --plot` and `eval --plot` (issue 10, item 4): SVG written atomically under the -o rules,
@@ -100,6 +103,25 @@ import Testing
         let diagonal = mean(cells.indices.filter { cells[$0].row == cells[$0].column }.map { Double(probe.at[$0].reduce(0, +)) })
         let offDiagonal = mean(cells.indices.filter { cells[$0].row != cells[$0].column }.map { Double(probe.at[$0].reduce(0, +)) })
         #expect(diagonal < offDiagonal - 100, "the diagonal (most images) is darker than the rest on average")
+    }
+
+    @Test(.enabled(if: PlotRendering.renderer != nil, PlotRendering.skipReason))
+    func hostileClassNamesAreEscapedAndCut() throws {
+        // Class names come from the data's batches.meta.txt into the checkpoint, and from there into the picture.
+        let long = String(repeating: "very-long-class-name-", count: 15)
+        let names = ["</text><script>x</script>", "a & b", "\"quoted\" 'single'", "esc\u{1B}[31mape", long,
+                     "ünïcödé ✈", "cat", "dog", "]]>", "<!--"]
+        try names.joined(separator: "\n").write(toFile: data + "/batches.meta.txt", atomically: false, encoding: .utf8)
+        _ = try run(["train", "base", "--data", data, "--hidden", "8", "--epochs", "1", "-o", dir.file("base.h5")])
+        let plot = dir.file("hostile.svg")
+        _ = try run(["eval", dir.file("base.h5"), "--data", data, "--plot", plot])
+        let svg = try String(contentsOfFile: plot, encoding: .utf8)
+        let parser = XMLParser(data: Data(svg.utf8))
+        #expect(parser.parse(), "not well-formed XML: \(String(describing: parser.parserError))")
+        #expect(!svg.contains("<script>") && !svg.contains("\u{1B}") && !svg.contains(long))
+        #expect(svg.contains("&lt;/text&gt;&lt;script&gt;") && svg.contains("a &amp; b") && svg.contains("very-long-class-name-very…"))
+        let probe = try PlotRendering.probe(try PlotRendering.render(plot))
+        #expect(probe.nonWhite > probe.width * probe.height / 50, "rendered nearly blank")
     }
 
     private func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(1, values.count)) }
