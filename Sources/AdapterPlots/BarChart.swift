@@ -78,11 +78,14 @@ public struct BarChart: PlotPanel {
         switch orientation {
         case .horizontal:
             let axes = CartesianAxes(x: ticks, y: nil, xTitle: valueTitle, yTitle: "", in: chartFrame, leftMargin: longest, on: &document)
-            let band = axes.area.height / Double(categories.count)
+            let band = axes.area.height / Double(categories.count), stride = SVGText.labelStride(spacing: band)
             for (index, name) in names.enumerated() {
                 let centre = axes.area.y + (Double(index) + 0.5) * band
-                document.text(name, at: PlotPoint(x: axes.area.x - 6, y: centre), size: min(Self.categorySize, band * 0.9),
-                              anchor: .end, colour: .axis, maximumCharacters: Self.maximumCategoryCharacters)
+                if index % stride == 0 {
+                    document.text(name, at: PlotPoint(x: axes.area.x - 6, y: centre),
+                                  size: min(Self.categorySize, max(SVGText.minimumLabelSize, band * 0.9)),
+                                  anchor: .end, colour: .axis, maximumCharacters: Self.maximumCategoryCharacters)
+                }
                 drawBars(category: index, band: (axes.area.y + Double(index) * band, band), entries: entries) { value in
                     (axes.pixelX(baseline(ticks)), axes.pixelX(value))
                 } draw: { start, end, offset, thickness, colour, label in
@@ -99,16 +102,18 @@ public struct BarChart: PlotPanel {
             let rotate = longest > band * 0.95
             let bottom = rotate ? min(longest * 0.72 + 8, chartFrame.height * 0.4) : Self.categorySize + 8
             let axes = CartesianAxes(x: nil, y: ticks, xTitle: "", yTitle: valueTitle, in: chartFrame, bottomMargin: bottom, on: &document)
-            let width = axes.area.width / Double(categories.count)
+            let width = axes.area.width / Double(categories.count), stride = rotate ? SVGText.labelStride(spacing: width) : 1
             for (index, name) in names.enumerated() {
                 let centre = axes.area.x + (Double(index) + 0.5) * width
-                let labelSize = min(Self.categorySize, rotate ? width * 0.9 : Self.categorySize)
+                let labelSize = min(Self.categorySize, rotate ? max(SVGText.minimumLabelSize, width * 0.9) : Self.categorySize)
                 // A turned label must end above the panel's bottom and right of its left edge.
                 let room = min(bottom - 8, centre - frame.x)
-                document.text(name, at: PlotPoint(x: centre, y: axes.area.maxY + 6 + labelSize / 2), size: labelSize,
-                              anchor: rotate ? .end : .middle, colour: .axis, rotation: rotate ? -45 : 0,
-                              maximumCharacters: rotate ? min(Self.maximumCategoryCharacters, SVGText.characters(fittingDiagonal: room, fontSize: labelSize))
-                                                        : Self.maximumCategoryCharacters)
+                if index % stride == 0 {
+                    document.text(name, at: PlotPoint(x: centre, y: axes.area.maxY + 6 + labelSize / 2), size: labelSize,
+                                  anchor: rotate ? .end : .middle, colour: .axis, rotation: rotate ? -45 : 0,
+                                  maximumCharacters: rotate ? min(Self.maximumCategoryCharacters, SVGText.characters(fittingDiagonal: room, fontSize: labelSize))
+                                                            : Self.maximumCategoryCharacters)
+                }
                 drawBars(category: index, band: (axes.area.x + Double(index) * width, width), entries: entries) { value in
                     (axes.pixelY(baseline(ticks)), axes.pixelY(value))
                 } draw: { start, end, offset, thickness, colour, label in

@@ -56,28 +56,31 @@ public struct HeatMap: PlotPanel {
         let barRoom = Self.colourBarWidth + 12 + 44 + (colourTitle.isEmpty ? 0 : 18)
         let left = rowWidth + 8 + (rowTitle.isEmpty ? 0 : 20)
         let available = content.inset(left: left, right: barRoom)
-        let cellGuess = min(available.width / Double(columns.count), available.height / Double(rows.count))
-        let rotate = columnWidth > cellGuess * 0.95
+        let rotate = columnWidth > Self.cellSize(in: available, rows: rows.count, columns: columns.count).width * 0.95
         let bottom = (rotate ? min(columnWidth * 0.72, content.height * 0.3) : Self.nameSize) + 10 + (columnTitle.isEmpty ? 0 : 20)
         let grid = available.inset(bottom: bottom)
-        let cell = max(1, min(grid.width / Double(columns.count), grid.height / Double(rows.count)))
-        let area = PlotRect(x: grid.x, y: grid.y, width: cell * Double(columns.count), height: cell * Double(rows.count))
-        let nameSize = min(Self.nameSize, max(6, cell * 0.8))
-        for (r, name) in rowNames.enumerated() {
-            document.text(name, at: PlotPoint(x: area.x - 6, y: area.y + (Double(r) + 0.5) * cell), size: nameSize, anchor: .end,
+        let (cellWidth, cellHeight) = Self.cellSize(in: grid, rows: rows.count, columns: columns.count)
+        let area = PlotRect(x: grid.x, y: grid.y, width: cellWidth * Double(columns.count), height: cellHeight * Double(rows.count))
+        let rowSize = min(Self.nameSize, max(SVGText.minimumLabelSize, cellHeight * 0.8)), rowStride = SVGText.labelStride(spacing: cellHeight)
+        // Unturned column names fit their cells by the choice of `rotate`; turned ones are spaced by the cell width.
+        let columnSize = rotate ? min(Self.nameSize, max(SVGText.minimumLabelSize, cellWidth * 0.8)) : Self.nameSize
+        let columnStride = rotate ? SVGText.labelStride(spacing: cellWidth) : 1
+        for (r, name) in rowNames.enumerated() where r % rowStride == 0 {
+            document.text(name, at: PlotPoint(x: area.x - 6, y: area.y + (Double(r) + 0.5) * cellHeight), size: rowSize, anchor: .end,
                           colour: .axis, maximumCharacters: Self.maximumNameCharacters)
         }
-        for (c, name) in columnNames.enumerated() {
-            let x = area.x + (Double(c) + 0.5) * cell
+        for (c, name) in columnNames.enumerated() where c % columnStride == 0 {
+            let x = area.x + (Double(c) + 0.5) * cellWidth
             let room = min(bottom - 10 - (columnTitle.isEmpty ? 0 : 20), x - frame.x)
-            document.text(name, at: PlotPoint(x: x, y: area.maxY + 6 + nameSize / 2), size: nameSize, anchor: rotate ? .end : .middle,
+            document.text(name, at: PlotPoint(x: x, y: area.maxY + 6 + columnSize / 2), size: columnSize, anchor: rotate ? .end : .middle,
                           colour: .axis, rotation: rotate ? -45 : 0,
-                          maximumCharacters: rotate ? min(Self.maximumNameCharacters, SVGText.characters(fittingDiagonal: room, fontSize: nameSize))
+                          maximumCharacters: rotate ? min(Self.maximumNameCharacters, SVGText.characters(fittingDiagonal: room, fontSize: columnSize))
                                                     : Self.maximumNameCharacters)
         }
         for r in rows.indices {
             for c in columns.indices {
-                drawCell(row: r, column: c, frame: PlotRect(x: area.x + Double(c) * cell, y: area.y + Double(r) * cell, width: cell, height: cell),
+                drawCell(row: r, column: c, frame: PlotRect(x: area.x + Double(c) * cellWidth, y: area.y + Double(r) * cellHeight,
+                                                         width: cellWidth, height: cellHeight),
                          low: low, high: high, on: &document)
             }
         }
@@ -90,6 +93,16 @@ public struct HeatMap: PlotPanel {
         }
         drawColourBar(PlotRect(x: area.maxX + 12, y: area.y, width: Self.colourBarWidth, height: area.height),
                       ticks: ticks, low: low, high: high, on: &document)
+    }
+
+    /// The most a cell may be wider than high, or higher than wide: square cells for square
+    /// matrices, stretched cells for long thin ones (many layers × a few modules) within reason.
+    static let maximumCellAspect = 4.0
+
+    /// Cell width and height filling `frame` as far as ``maximumCellAspect`` allows.
+    static func cellSize(in frame: PlotRect, rows: Int, columns: Int) -> (width: Double, height: Double) {
+        let width = frame.width / Double(max(1, columns)), height = frame.height / Double(max(1, rows))
+        return (max(1, min(width, height * maximumCellAspect)), max(1, min(height, width * maximumCellAspect)))
     }
 
     private func drawCell(row: Int, column: Int, frame: PlotRect, low: Double, high: Double, on document: inout SVGDocument) {

@@ -19,10 +19,16 @@ enum PlotLegend {
     static let maximumNameCharacters = 32
     static let rowHeight = 16.0
     static let swatchWidth = 22.0
+    /// The most legend rows drawn: beyond them "+N more" replaces the rest, so that a chart of many
+    /// series keeps its plot area.
+    static let maximumRows = 3
 
-    /// How many rows `entries` need in `width`.
-    static func rows(_ entries: [LegendEntry], width: Double) -> Int {
-        layout(entries, width: width).last.map { $0.row + 1 } ?? 0
+    /// One placed legend item: an entry, or the "+N more" that ends a cut legend.
+    private struct Item {
+        var entry: LegendEntry?
+        var text: String
+        var x: Double
+        var row: Int
     }
 
     /// Draws the legend at the top of `frame`; returns the space left below it.
@@ -32,25 +38,41 @@ enum PlotLegend {
         for item in placed {
             let y = frame.y + Double(item.row) * rowHeight + rowHeight / 2
             let x = frame.x + item.x
-            document.line(from: PlotPoint(x: x, y: y), to: PlotPoint(x: x + swatchWidth, y: y), colour: item.entry.colour,
-                          width: 2.5, dashed: item.entry.dashed)
-            document.circle(center: PlotPoint(x: x + swatchWidth / 2, y: y), radius: 3, fill: item.entry.colour)
-            document.text(item.entry.name, at: PlotPoint(x: x + swatchWidth + 5, y: y), size: PanelChrome.noteSize,
+            guard let entry = item.entry else {
+                document.text(item.text, at: PlotPoint(x: x, y: y), size: PanelChrome.noteSize, colour: .note)
+                continue
+            }
+            document.line(from: PlotPoint(x: x, y: y), to: PlotPoint(x: x + swatchWidth, y: y), colour: entry.colour,
+                          width: 2.5, dashed: entry.dashed)
+            document.circle(center: PlotPoint(x: x + swatchWidth / 2, y: y), radius: 3, fill: entry.colour)
+            document.text(item.text, at: PlotPoint(x: x + swatchWidth + 5, y: y), size: PanelChrome.noteSize,
                           maximumCharacters: maximumNameCharacters)
         }
         let rows = (placed.last?.row ?? -1) + 1
         return frame.inset(top: Double(rows) * rowHeight + 4)
     }
 
-    private static func layout(_ entries: [LegendEntry], width: Double) -> [(entry: LegendEntry, x: Double, row: Int)] {
-        var result: [(LegendEntry, Double, Int)] = []
+    /// Places entries left to right, wrapping into at most ``maximumRows`` rows; entries that do
+    /// not fit become one "+N more".
+    private static func layout(_ entries: [LegendEntry], width: Double) -> [Item] {
+        var result: [Item] = []
         var x = 0.0, row = 0
-        for entry in entries {
+        let moreWidth = SVGText.estimatedWidth("+9999 more", fontSize: PanelChrome.noteSize)
+        for (index, entry) in entries.enumerated() {
             let name = SVGText.label(entry.name, maximumCharacters: maximumNameCharacters)
             let itemWidth = swatchWidth + 5 + SVGText.estimatedWidth(name, fontSize: PanelChrome.noteSize) + 14
-            if x > 0, x + itemWidth > width { x = 0; row += 1 }
-            result.append((entry, x, row))
-            x += itemWidth
+            var (nextX, nextRow) = (x, row)
+            if nextX > 0, nextX + itemWidth > width { (nextX, nextRow) = (0, row + 1) }
+            // On the last row, keep room for "+N more" unless this is the last entry: then "+N
+            // more" always fits where the previous entry ended.
+            let reserve = index == entries.count - 1 ? 0 : moreWidth
+            if nextRow >= maximumRows || (nextRow == maximumRows - 1 && nextX + itemWidth + reserve > width) {
+                let (moreX, moreRow) = nextRow >= maximumRows ? (x, row) : (nextX, nextRow)
+                result.append(Item(entry: nil, text: "+\(entries.count - index) more", x: moreX, row: moreRow))
+                break
+            }
+            result.append(Item(entry: entry, text: name, x: nextX, row: nextRow))
+            (x, row) = (nextX + itemWidth, nextRow)
         }
         return result
     }

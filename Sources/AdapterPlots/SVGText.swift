@@ -58,6 +58,15 @@ public enum SVGText {
         characters(fitting: max(0, room) * 2.0.squareRoot(), fontSize: fontSize)
     }
 
+    /// The smallest label size drawn, in pixels: rows or columns narrower than this get every
+    /// second (third, …) name rather than unreadable, overlapping ones.
+    public static let minimumLabelSize = 7.0
+
+    /// Every how many rows (or columns) a name is drawn when each is `spacing` pixels apart.
+    public static func labelStride(spacing: Double) -> Int {
+        spacing >= minimumLabelSize ? 1 : Int((minimumLabelSize / max(spacing, 0.01)).rounded(.up))
+    }
+
     /// Average advance of a sans-serif character, in em (measured on DejaVu Sans digits and lower case).
     static let averageCharacterWidth = 0.6
 

@@ -69,6 +69,24 @@ struct ChartRenderingTests {
         #expect(PlotFigure(title: "nothing", panels: []).svg.contains(">no data<"))
     }
 
+    @Test func manySeriesKeepALegendOfAtMostThreeRows() {
+        let series = (0..<40).map { LineSeries(name: "model.layers.\($0).self_attn.q_proj", x: [1, 2], y: [1, 2]) }
+        let svg = figure([LineChart(title: "many", series: series)])
+        #expect(svg.contains(">model.layers.0.self_attn.q_proj<") && !svg.contains(">model.layers.39.self_attn.q_proj<"))
+        #expect(svg.range(of: #">\+\d+ more<"#, options: .regularExpression) != nil, "the cut legend says how many are left out")
+    }
+
+    @Test func denseCategoriesAreLabelledSparsely() {
+        let names = (0..<200).map { "row\($0)" }
+        let heat = HeatMap(title: "dense", rows: names, columns: ["a", "b"], values: names.map { _ in [0.1, 0.9] })
+        let bars = BarChart(title: "dense", categories: names, series: [BarSeries(name: "v", values: names.map { _ in 1 })])
+        let svg = PlotFigure(title: "t", panels: [heat, bars], columns: 2, panelWidth: 400, panelHeight: 400).svg
+        let drawn = names.filter { svg.contains(">\($0)<") }.count
+        #expect(drawn > 10 && drawn < 100, "\(drawn) of 200 names drawn in 400 px")
+        #expect(!svg.contains("font-size=\"0") && !svg.contains("font-size=\"1\"") , "no unreadable text sizes")
+        #expect(SVGText.labelStride(spacing: 20) == 1 && SVGText.labelStride(spacing: 2) == 4)
+    }
+
     @Test func theSameDataGivesTheSameBytes() {
         #expect(figure(everyChart) == figure(everyChart))
     }
