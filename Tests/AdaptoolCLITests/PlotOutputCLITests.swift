@@ -60,6 +60,15 @@ import Testing
         }
     }
 
+    @Test func onePathForTwoOutputsIsRefusedBeforeTraining() throws {
+        for (flag, extra) in [("--plot", ["--plot", dir.file("./new.h5")]), ("--metrics", ["--metrics", dir.file("new.h5"), "--force"])] {
+            let result = try ExternalProcess.adaptool(["train", "base", "--data", data, "--hidden", "8", "--epochs", "1", "-o", dir.file("new.h5")] + extra)
+            OutputFixture.expectOneLineFailure(result, naming: "new.h5", [flag])
+            #expect(result.stderr.contains("two outputs") && !result.stderr.contains("epoch"), "\(flag): \(result.stderr)")
+            try expectNothingWritten([], flag)
+        }
+    }
+
     @Test func anImpossiblePathFailsBeforeTraining() throws {
         let plot = dir.file("no-such-folder/plot.svg")
         for (name, result) in [("train", try train(plot: plot)), ("eval", try eval(plot: plot))] {
