@@ -1,5 +1,6 @@
 import AdapterKit
 import ArgumentParser
+import Foundation
 
 /// `--force`: shared by every command that writes a file.
 struct OverwriteFlag: ParsableArguments {
@@ -38,10 +39,17 @@ struct OutputOptions: ParsableArguments {
     /// `--compress` was given.
     var compress: Bool { compression.compress }
 
-    /// Refuses, before any expensive work, an output (and `others`, such as `--metrics`) that names
-    /// a folder, is a folder, or exists without `--force`. The library checks again when it commits.
+    /// Refuses, before any expensive work, an output (and `others`, such as `--metrics` and `--plot`)
+    /// that names a folder, is a folder, exists without `--force`, or is named twice (one output
+    /// would replace the other). The library checks again when it commits.
     func requireFree(_ others: [String] = []) throws {
-        for path in [output] + others { try OutputDestination.check(path, overwrite: force) }
+        var seen = Set<String>()
+        for path in [output] + others {
+            try OutputDestination.check(path, overwrite: force)
+            guard seen.insert(URL(fileURLWithPath: path).standardizedFileURL.path).inserted else {
+                throw FormatError.io(path: path, problem: "is named for two outputs (-o, --metrics, --plot); give each its own file")
+            }
+        }
     }
 
     /// The library's options for these flags.
@@ -60,4 +68,22 @@ struct UncompressedOutputOptions: ParsableArguments {
 
     /// The library's options for these flags.
     var writeOptions: WriteOptions { WriteOptions(compressionLevel: nil, overwrite: overwrite.force) }
+}
+
+/// `--plot FILE.svg` and `--force`: for commands that otherwise print only (`eval`).
+struct PlotOutputOptions: ParsableArguments {
+    @Option(help: "Also draw the result as an SVG file (written atomically).")
+    var plot: String?
+
+    @OptionGroup var overwrite: OverwriteFlag
+
+    /// Refuses, before any expensive work, a plot path that is a folder or exists without `--force`.
+    func requireFree() throws {
+        if let plot { try OutputDestination.check(plot, overwrite: overwrite.force) }
+    }
+
+    /// Writes `figure` to `--plot`, if given.
+    func write(_ figure: @autoclosure () -> PlotFigure) throws {
+        if let plot { try figure().write(to: plot, overwrite: overwrite.force) }
+    }
 }
