@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 PYTHON ?= python3
-APT_PACKAGES := libhdf5-dev zlib1g-dev libopenblas-dev pkg-config strace
+APT_PACKAGES := libhdf5-dev zlib1g-dev libopenblas-dev pkg-config strace librsvg2-bin
 PY_PACKAGES := h5py numpy safetensors
 CIFAR10_DIR ?= $(firstword $(wildcard ../shared/data/cifar-10-batches-bin-jpeg-approx data/cifar-10-batches-bin))
 BIN := .build/release/adaptool

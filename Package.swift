@@ -33,11 +33,13 @@ let package = Package(
         // One type per adapter method (LoRA, DoRA) and the registry that names them.
         .target(name: "AdapterMethods", dependencies: ["AdapterCore"]),
         .target(name: "AdapterMath", dependencies: ["AdapterCore", "AdapterMethods"]),
-        .target(name: "AdapterTraining", dependencies: ["AdapterCore", "AdapterMath"]),
+        .target(name: "AdapterTraining", dependencies: ["AdapterCore", "AdapterMath", "AdapterPlots"]),
         .target(name: "AdapterInterop", dependencies: ["AdapterCore", "AdapterMethods", "AdapterMath"]),
+        // Charts as SVG text (no dependency beyond AdapterCore's atomic output and errors).
+        .target(name: "AdapterPlots", dependencies: ["AdapterCore"]),
         .target(
             name: "AdapterKit",
-            dependencies: ["AdapterCore", "AdapterMethods", "AdapterMath", "AdapterTraining", "AdapterInterop"]),
+            dependencies: ["AdapterCore", "AdapterMethods", "AdapterMath", "AdapterTraining", "AdapterInterop", "AdapterPlots"]),
 
         // The thin CLI.
         .executableTarget(
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "AdapterMathTests", dependencies: ["AdapterMath", "AdapterTestSupport"]),
         .testTarget(name: "AdapterTrainingTests", dependencies: ["AdapterTraining", "AdapterTestSupport"]),
         .testTarget(name: "AdapterInteropTests", dependencies: ["AdapterInterop", "AdapterMath", "AdapterTestSupport"]),
+        .testTarget(name: "AdapterPlotsTests", dependencies: ["AdapterCore", "AdapterPlots", "AdapterTestSupport"]),
         .testTarget(name: "AdaptoolCLITests", dependencies: ["AdapterKit", "AdapterTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

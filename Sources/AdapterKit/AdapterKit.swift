@@ -3,4 +3,5 @@
 @_exported import AdapterInterop
 @_exported import AdapterMath
 @_exported import AdapterMethods
+@_exported import AdapterPlots
 @_exported import AdapterTraining

@@ -23,4 +23,13 @@ enum SoftmaxCrossEntropy {
         }
         return (loss / Double(rows), correct)
     }
+
+    /// The cross-entropy of one row of logits `z` (`classes` values) against `label`: no gradient.
+    static func loss(logits z: UnsafePointer<Float>, label: Int, classes: Int) -> Double {
+        var largest = z[0]
+        for c in 1..<classes where z[c] > largest { largest = z[c] }
+        var total: Float = 0
+        for c in 0..<classes { total += expf(z[c] - largest) }
+        return Double(logf(total) + largest - z[label])
+    }
 }

@@ -19,6 +19,8 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
     public var seconds: Double
     /// Images per second.
     public var imagesPerSecond: Double
+    /// Mean softmax cross-entropy over the images (nil in reports written before it was measured).
+    public var loss: Double? = nil
 }
 
 /// How an adapter applied unmerged compares with the checkpoint it merges into.
@@ -49,7 +51,7 @@ public enum Evaluator {
         if keepLogits { allLogits.reserveCapacity(split.count * classes) }
         let order = Array(0..<split.count)
         let start = Date()
-        var offset = 0
+        var offset = 0, lossSum = 0.0
         while offset < split.count, classes > 0 {
             let rows = loader.load(split, indices: order, range: offset..<min(split.count, offset + loader.capacity))
             let logits = network.forward(loader.inputs.pointer, rows: rows)
@@ -58,7 +60,10 @@ public enum Evaluator {
                 var best = 0
                 for c in 1..<classes where z[c] > z[best] { best = c }
                 let label = Int(loader.labels[row])
-                if label < classes { confusion[label][best] += 1 }
+                if label < classes {
+                    confusion[label][best] += 1
+                    lossSum += SoftmaxCrossEntropy.loss(logits: z, label: label, classes: classes)
+                }
             }
             if keepLogits { allLogits.append(contentsOf: UnsafeBufferPointer(start: logits, count: rows * classes)) }
             offset += rows
@@ -72,7 +77,8 @@ public enum Evaluator {
         let report = EvaluationReport(images: split.count, correct: correct,
                                       accuracy: split.count == 0 ? 0 : 100 * Double(correct) / Double(split.count),
                                       classNames: classNames, perClassAccuracy: perClass, confusion: confusion,
-                                      seconds: seconds, imagesPerSecond: Double(split.count) / max(seconds, 1e-9))
+                                      seconds: seconds, imagesPerSecond: Double(split.count) / max(seconds, 1e-9),
+                                      loss: split.count == 0 ? nil : lossSum / Double(split.count))
         return (report, keepLogits ? allLogits : nil)
     }
 

@@ -33,6 +33,10 @@ public struct EpochSummary: Sendable, Codable, Equatable {
     public var seconds: Double
     /// Training images per second.
     public var samplesPerSecond: Double
+    /// Mean loss on the test split after the epoch, when it was evaluated (absent in older records).
+    public var testLoss: Double? = nil
+    /// Accuracy on the test split after the epoch, in percent, when it was evaluated.
+    public var testAccuracy: Double? = nil
 }
 
 /// A snapshot for progress displays, reported after every step.
@@ -61,7 +65,9 @@ public enum Trainer {
     }
 
     /// Trains `model` on `split`, calling `progress` after every step, and returns the epoch summaries.
-    public static func train(_ model: TrainableModel, on split: CIFAR10Split, settings: TrainingSettings,
+    /// With a non-empty `testSplit`, the model is also evaluated on it after every epoch (its loss
+    /// and accuracy go into the summary; this costs about 10–20 % of an epoch, see README).
+    public static func train(_ model: TrainableModel, on split: CIFAR10Split, settings: TrainingSettings, testSplit: CIFAR10Split? = nil,
                              progress: (TrainingProgress) -> Void = { _ in }) throws(TrainingError) -> [EpochSummary] {
         guard settings.epochs >= 1 else { throw .invalidOption(name: "--epochs", problem: "is \(settings.epochs); expected at least 1") }
         guard settings.batchSize >= 1 else { throw .invalidOption(name: "--batch-size", problem: "is \(settings.batchSize); expected at least 1") }
@@ -105,8 +111,13 @@ public enum Trainer {
                                                 remainingSeconds: elapsed / done * (total - done))
                 if step == batches - 1 {
                     let seconds = Date().timeIntervalSince(epochStart)
-                    let summary = EpochSummary(epoch: epoch, loss: snapshot.loss, accuracy: snapshot.accuracy, seconds: seconds,
+                    var summary = EpochSummary(epoch: epoch, loss: snapshot.loss, accuracy: snapshot.accuracy, seconds: seconds,
                                                samplesPerSecond: Double(seen) / max(seconds, 1e-9))
+                    if let testSplit, testSplit.count > 0 {
+                        // After the epoch's timing: the test pass is not training time.
+                        let report = Evaluator.evaluate(model, on: testSplit, classNames: []).report
+                        (summary.testLoss, summary.testAccuracy) = (report.loss, report.accuracy)
+                    }
                     summaries.append(summary)
                     snapshot.finishedEpoch = summary
                 }

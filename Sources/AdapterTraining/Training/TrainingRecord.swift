@@ -40,10 +40,13 @@ public struct TrainingRecord: Sendable, Codable, Equatable {
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
-    /// One CSV line per epoch: `epoch,loss,accuracy,seconds,samples_per_second`.
+    /// One CSV line per epoch: `epoch,loss,accuracy,seconds,samples_per_second,test_loss,test_accuracy`
+    /// (loss and accuracy are the training split's; the test columns are empty when the test split
+    /// was not evaluated after each epoch).
     public var metricsCSV: String {
-        (["epoch,loss,accuracy,seconds,samples_per_second"] + epochs.map {
-            "\($0.epoch),\($0.loss),\($0.accuracy),\($0.seconds),\($0.samplesPerSecond)"
+        (["epoch,loss,accuracy,seconds,samples_per_second,test_loss,test_accuracy"] + epochs.map {
+            "\($0.epoch),\($0.loss),\($0.accuracy),\($0.seconds),\($0.samplesPerSecond),"
+                + "\($0.testLoss.map { "\($0)" } ?? ""),\($0.testAccuracy.map { "\($0)" } ?? "")"
         }).joined(separator: "\n") + "\n"
     }
 }

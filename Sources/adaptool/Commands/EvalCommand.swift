@@ -17,6 +17,7 @@ struct EvalCommand: AdaptoolCommand {
     var compareMerged = false
     @Flag(help: "Accept an adapter whose base_fingerprint differs from MODEL's (every shape must still fit).")
     var ignoreFingerprint = false
+    @OptionGroup var plotOutput: PlotOutputOptions
 
     func validate() throws {
         if compareMerged, adapter == nil { throw ValidationError("--compare-merged needs --adapter") }
@@ -24,10 +25,25 @@ struct EvalCommand: AdaptoolCommand {
     }
 
     func execute() throws {
+        try plotOutput.requireFree()
         let data = try dataOptions.load(testOnly: true)
         let summary = try EvaluationRun.run(modelPath: model, adapterPath: adapter, data: data, compareMerged: compareMerged,
                                               ignoreFingerprint: ignoreFingerprint)
+        try plotOutput.write(Self.plot(summary))
         if json { try JSONOutput.print(summary) } else { print(Self.render(summary)) }
+    }
+
+    /// The confusion matrix and per-class accuracy of the evaluated model (MODEL, or MODEL with
+    /// the adapter applied unmerged) by file name; with --compare-merged the subtitle adds the merged result.
+    static func plot(_ summary: EvaluationSummary) -> PlotFigure {
+        func name(_ path: String) -> String { URL(fileURLWithPath: path).lastPathComponent }
+        let evaluated = name(summary.model) + (summary.adapter.map { " + \(name($0)) (unmerged)" } ?? "")
+        var subtitle = "\(summary.data), \(summary.report.images) test images"
+        if let comparison = summary.comparison {
+            subtitle += String(format: "; merged: accuracy %.2f %%, %d predictions differ from unmerged",
+                               comparison.mergedAccuracy, comparison.differingPredictions)
+        }
+        return summary.report.plot(model: evaluated, subtitle: subtitle)
     }
 
     static func render(_ summary: EvaluationSummary) -> String {

@@ -39,9 +39,9 @@ struct AdapterTrainingOptions: ParsableArguments {
         // A v2 base gets a v2 adapter recording its v2 fingerprint; a v1 base a v1 adapter, as before.
         let loaded = try MLPView.checkpoint(at: base), isV2 = FormatProbe.probe(path: base)?.version == FormatV2.version
         try training.run(recipe.method.rawValue, data: dataOptions, output: output, defaultEpochs: 10,
-                         train: { data, settings, progress in
+                         train: { data, settings, testEachEpoch, progress in
                              try TrainingRun.trainAdapter(base: loaded.checkpoint, baseFingerprint: loaded.fingerprint, recipe: recipe, data: data,
-                                                          settings: settings, progress: progress)
+                                                          settings: settings, testEachEpoch: testEachEpoch, progress: progress)
                          },
                          write: { adapter in
                              if isV2 {

@@ -35,7 +35,9 @@ struct TrainBaseCommand: AdaptoolCommand {
         try training.checkBatchSize()
         try TrainingMemory.check(widths: [CIFAR10.imageBytes] + sizes + [CIFAR10.classCount], batchSize: training.batchSize, option: "--hidden")
         try training.run("base", data: dataOptions, output: output, defaultEpochs: 2,
-                         train: { data, settings, progress in try TrainingRun.trainBase(hidden: sizes, data: data, settings: settings, progress: progress) },
+                         train: { data, settings, testEachEpoch, progress in
+                             try TrainingRun.trainBase(hidden: sizes, data: data, settings: settings, testEachEpoch: testEachEpoch, progress: progress)
+                         },
                          write: { checkpoint in
                              switch format {
                              case .v2: try FormatUpgrade.write(checkpoint, to: output.output, options: output.writeOptions)
@@ -64,7 +66,9 @@ struct TrainFullCommand: AdaptoolCommand {
         // A v2 base is fine-tuned into a v2 checkpoint, a v1 base into a v1 checkpoint.
         let start = try MLPView.checkpoint(at: base).checkpoint, isV2 = FormatProbe.probe(path: base)?.version == FormatV2.version
         try training.run("full", data: dataOptions, output: output, defaultEpochs: 2,
-                         train: { data, settings, progress in try TrainingRun.trainFull(base: start, data: data, settings: settings, progress: progress) },
+                         train: { data, settings, testEachEpoch, progress in
+                             try TrainingRun.trainFull(base: start, data: data, settings: settings, testEachEpoch: testEachEpoch, progress: progress)
+                         },
                          write: { checkpoint in
                              if isV2 {
                                  try FormatUpgrade.write(checkpoint, to: output.output, options: output.writeOptions)

@@ -61,3 +61,21 @@ struct UncompressedOutputOptions: ParsableArguments {
     /// The library's options for these flags.
     var writeOptions: WriteOptions { WriteOptions(compressionLevel: nil, overwrite: overwrite.force) }
 }
+
+/// `--plot FILE.svg` and `--force`: for commands that otherwise print only (`eval`).
+struct PlotOutputOptions: ParsableArguments {
+    @Option(help: "Also draw the result as an SVG file (written atomically).")
+    var plot: String?
+
+    @OptionGroup var overwrite: OverwriteFlag
+
+    /// Refuses, before any expensive work, a plot path that is a folder or exists without `--force`.
+    func requireFree() throws {
+        if let plot { try OutputDestination.check(plot, overwrite: overwrite.force) }
+    }
+
+    /// Writes `figure` to `--plot`, if given.
+    func write(_ figure: @autoclosure () -> PlotFigure) throws {
+        if let plot { try figure().write(to: plot, overwrite: overwrite.force) }
+    }
+}
