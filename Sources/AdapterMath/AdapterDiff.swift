@@ -92,7 +92,7 @@ public enum AdapterDiff {
                                                                     what: "the update difference of layer \"\(name)\"")
                 let update = detailed.comparison
                 entry.update = update
-                figure?.record(name, rows: la.b.rows, columns: la.a.columns, detailed, rankRequested: computeRank)
+                figure?.record(name, rows: la.b.rows, columns: la.a.columns, detailed, rankRequested: computeRank, source: .adapterLayers)
                 entry.factorsIdentical = la.a == lb.a && la.b == lb.b && la.scaling == lb.scaling
                 let reference = update.relative.isFinite ? update.relative : (update.frobenius == 0 ? 0 : .infinity)
                 entry.productsMatch = reference <= productMatchTolerance

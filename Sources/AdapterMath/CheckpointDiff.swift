@@ -73,7 +73,7 @@ public enum CheckpointDiff {
                 let weight = try WeightComparison.compareInDetail(a.weight.values, b.weight.values, rows: shapeA[0], columns: shapeA[1], normAxis: normAxis,
                                                                   tolerance: tolerance, computeRank: computeRank, what: "ΔW of layer \"\(name)\"")
                 entry.weight = weight.comparison
-                figure?.record(name, rows: shapeA[0], columns: shapeA[1], weight, rankRequested: computeRank)
+                figure?.record(name, rows: shapeA[0], columns: shapeA[1], weight, rankRequested: computeRank, source: .layers)
                 entry.bias = BiasComparison.compare(a.bias, b.bias, tolerance: tolerance)
             }
             layers.append(entry)

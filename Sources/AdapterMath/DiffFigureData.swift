@@ -71,6 +71,26 @@ public struct DiffFigureData: Sendable, Equatable {
 public final class DiffFigureRecorder {
     /// The modules recorded so far, in the order the diff compared them.
     public private(set) var modules: [DiffFigureModule] = []
+    /// Where the recorded modules come from.
+    private var source: Source?
+
+    /// What a diff compares, which decides the figure's wording and order.
+    enum Source {
+        /// v1 checkpoint layers: weights, in the file's layer order.
+        case layers
+        /// Named tensors of two models: weights, stored alphabetically.
+        case tensors
+        /// v1 adapter layers: updates ΔU, in the file's layer order.
+        case adapterLayers
+        /// v2 adapter targets: updates ΔU, named tensors.
+        case adapterTargets
+
+        /// Whether names come from named tensors, whose stored order is alphabetical (safetensors
+        /// sorts by name: `layers.10` before `layers.2`) rather than the model's.
+        var isNamedTensors: Bool { self == .tensors || self == .adapterTargets }
+        /// What ΔW is the difference of.
+        var quantity: DiffFigureData.Quantity { self == .adapterLayers || self == .adapterTargets ? .updates : .weights }
+    }
 
     /// An empty recorder.
     public init() {}
@@ -78,8 +98,10 @@ public final class DiffFigureRecorder {
     /// Records one comparison of a `rows × columns` pair; `rankRequested` tells a spectrum that was
     /// not asked for from one that was skipped. Callers record matrices only (per-vector
     /// magnitudes need one), never biases or other 1-D tensors.
+    /// `source` says what the diff compares (see ``data(first:second:)``).
     func record(_ name: String, rows: Int, columns: Int, _ result: (comparison: WeightComparison, detail: WeightComparisonDetail),
-                rankRequested: Bool) {
+                rankRequested: Bool, source: Source) {
+        self.source = source
         var omission: SpectrumOmission?
         if result.detail.singularValues == nil {
             omission = !rankRequested ? .notRequested : (result.comparison.frobenius.isFinite ? .tooLarge : .nonFinite)
@@ -88,8 +110,33 @@ public final class DiffFigureRecorder {
                                         detail: result.detail, spectrumOmission: omission))
     }
 
-    /// The figure data of the diff of `first` and `second`.
-    public func data(first: String, second: String, quantity: DiffFigureData.Quantity) -> DiffFigureData {
-        DiffFigureData(first: first, second: second, quantity: quantity, modules: modules)
+    /// The figure data of the diff of `first` and `second`: weights or adapter updates, as
+    /// recorded, in model order: a v1 file's layer order, or for named tensors their names in
+    /// natural order (numbers by value, so `layers.2` comes before `layers.10`), since files
+    /// store those alphabetically.
+    public func data(first: String, second: String) -> DiffFigureData {
+        let named = source?.isNamedTensors ?? false
+        let ordered = named ? modules.sorted { Self.naturalKey($0.name).lexicographicallyPrecedes(Self.naturalKey($1.name)) } : modules
+        return DiffFigureData(first: first, second: second, quantity: source?.quantity ?? .weights, modules: ordered)
+    }
+
+    /// Element of a natural sort key: a run of digits by value, anything else by its text.
+    enum NaturalPart: Comparable {
+        case number(Double), text(String)
+    }
+
+    /// `name` split into runs of digits and of other characters, for a natural sort.
+    static func naturalKey(_ name: String) -> [NaturalPart] {
+        var parts: [NaturalPart] = [], run = "", digits = false
+        for character in name {
+            if !run.isEmpty, character.isASCII && character.isNumber != digits {
+                parts.append(digits ? .number(Double(run) ?? 0) : .text(run))
+                run = ""
+            }
+            digits = character.isASCII && character.isNumber
+            run.append(character)
+        }
+        if !run.isEmpty { parts.append(digits ? .number(Double(run) ?? 0) : .text(run)) }
+        return parts
     }
 }

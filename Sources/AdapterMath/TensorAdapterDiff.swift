@@ -107,7 +107,8 @@ public enum TensorAdapterDiff {
                     let rank = computeRank && deltaA.count <= TensorSetDiff.rankElementLimit
                     let detailed = try WeightComparison.compareInDetail(deltaA, deltaB, rows: shape.out, columns: shape.inputs, normAxis: normAxis,
                                                                         tolerance: tolerance, computeRank: rank, what: "the update difference of \"\(name)\"")
-                    figure?.record(DiffFigureModule.name(ofTensor: name), rows: shape.out, columns: shape.inputs, detailed, rankRequested: computeRank)
+                    figure?.record(DiffFigureModule.name(ofTensor: name), rows: shape.out, columns: shape.inputs, detailed,
+                                   rankRequested: computeRank, source: .adapterTargets)
                     entry.update = detailed.comparison
                     entry.isSame = detailed.comparison.withinTolerance
                 } else {

@@ -120,7 +120,10 @@ public enum TensorSetDiff {
         let rank = computeRank && isMatrix && infoA.elementCount <= rankElementLimit
         let detailed = try WeightComparison.compareInDetail(valuesA, valuesB, rows: rows, columns: columns, normAxis: isMatrix ? normAxis : .output,
                                                             tolerance: tolerance, computeRank: rank, what: "Δ\(infoA.name)")
-        if isMatrix { figure?.record(DiffFigureModule.name(ofTensor: infoA.name), rows: rows, columns: columns, detailed, rankRequested: computeRank) }
+        if isMatrix {
+            figure?.record(DiffFigureModule.name(ofTensor: infoA.name), rows: rows, columns: columns, detailed, rankRequested: computeRank,
+                           source: .tensors)
+        }
         result.values = detailed.comparison
         result.isSame = sameLayout && detailed.comparison.withinTolerance
         return result

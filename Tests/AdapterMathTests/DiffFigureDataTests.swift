@@ -1,5 +1,6 @@
 import AdapterCore
 import AdapterMath
+import AdapterPlots
 import AdapterTestSupport
 import Foundation
 import Testing
@@ -72,7 +73,7 @@ import Testing
         let (first, second, a, b) = try models()
         let recorder = DiffFigureRecorder()
         let difference = try TensorSetDiff.compare(first, second, labels: ("a", "b"), normAxis: axis, figure: recorder)
-        let data = recorder.data(first: "a", second: "b", quantity: .weights)
+        let data = recorder.data(first: "a", second: "b")
         // The norm (1-D) is skipped; the identical down_proj is never decoded, so never recorded.
         #expect(data.modules.map(\.name) == ["layers.0.up_proj"])
         #expect(data.changedModules.count == 1 && data.normAxis == axis)
@@ -128,5 +129,8 @@ import Testing
         #expect(updates.modules.map(\.name) == adapters.layers.map(\.name))
         #expect(updates.modules.allSatisfy { $0.comparison.normAxis == .input && ($0.comparison.numericalRank ?? 0) <= 5 })
         #expect(updates.modules.first?.detail.magnitudeChanges.count == 10)
+        // Adapters are drawn by their updates ΔU, checkpoints by their weights ΔW.
+        #expect(updates.data(first: "a", second: "b").quantity == .updates && recorder.data(first: "a", second: "b").quantity == .weights)
+        #expect(updates.data(first: "a", second: "b").plot.svg.contains("singular values of ΔU"))
     }
 }
