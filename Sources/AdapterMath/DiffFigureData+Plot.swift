@@ -82,7 +82,7 @@ enum DiffFigure {
         }
         let others = lines.filter { !$0.highlighted }.count
         if others > 0 { legend.append(LegendEntry(name: "\(others) other module\(others == 1 ? "" : "s")", colour: context)) }
-        var notes = ["● marks each line's numerical rank"]
+        var notes = lines.isEmpty ? [] : ["● marks each line's numerical rank"]
         let omitted = changed.filter { $0.normalizedSpectrum.isEmpty }
         let notRequested = omitted.filter { $0.spectrumOmission == .notRequested }.count
         let tooLarge = omitted.filter { $0.spectrumOmission == .tooLarge }.count
