@@ -32,7 +32,8 @@ let package = Package(
             dependencies: ["HDF5Support", "LinearAlgebra", .product(name: "Crypto", package: "swift-crypto")]),
         // One type per adapter method (LoRA, DoRA) and the registry that names them.
         .target(name: "AdapterMethods", dependencies: ["AdapterCore"]),
-        .target(name: "AdapterMath", dependencies: ["AdapterCore", "AdapterMethods"]),
+        // AdapterMath draws diff's figure (DiffFigureData+Plot) with AdapterPlots.
+        .target(name: "AdapterMath", dependencies: ["AdapterCore", "AdapterMethods", "AdapterPlots"]),
         .target(name: "AdapterTraining", dependencies: ["AdapterCore", "AdapterMath", "AdapterPlots"]),
         .target(name: "AdapterInterop", dependencies: ["AdapterCore", "AdapterMethods", "AdapterMath"]),
         // Charts as SVG text (no dependency beyond AdapterCore's atomic output and errors).

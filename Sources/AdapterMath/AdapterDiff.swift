@@ -76,19 +76,23 @@ public enum AdapterDiff {
         return result
     }
 
-    /// Compares two adapters (labels name them in the output).
+    /// Compares two adapters (labels name them in the output). ΔM and ΔD are taken along the first
+    /// adapter's DoRA norm axis, or `normAxis` for LoRA; `figure` collects what a diff figure draws.
     public static func compare(_ a: Adapter, _ b: Adapter, labels: (String, String), tolerance: DiffTolerance = DiffTolerance(),
-                               computeRank: Bool = true) throws(LinearAlgebraError) -> AdapterDifference {
+                               normAxis: NormAxis = .output, computeRank: Bool = true,
+                               figure: DiffFigureRecorder? = nil) throws(LinearAlgebraError) -> AdapterDifference {
         var layers: [AdapterLayerDifference] = []
         for name in a.targetLayers + b.targetLayers.filter({ !a.targetLayers.contains($0) }) {
             let la = a.layer(named: name), lb = b.layer(named: name)
             var entry = AdapterLayerDifference(name: name, inA: la != nil, inB: lb != nil, update: nil, magnitudeMaxAbsolute: nil,
                                                factorsIdentical: false, productsMatch: false, isSame: false)
             if let la, let lb, la.b.rows == lb.b.rows, la.a.columns == lb.a.columns {
-                let update = try WeightComparison.compare(effectiveUpdate(la), effectiveUpdate(lb), rows: la.b.rows, columns: la.a.columns,
-                                                          normAxis: a.normAxis ?? .output, tolerance: tolerance, computeRank: computeRank,
-                                                          what: "the update difference of layer \"\(name)\"")
+                let detailed = try WeightComparison.compareInDetail(effectiveUpdate(la), effectiveUpdate(lb), rows: la.b.rows, columns: la.a.columns,
+                                                                    normAxis: a.normAxis ?? normAxis, tolerance: tolerance, computeRank: computeRank,
+                                                                    what: "the update difference of layer \"\(name)\"")
+                let update = detailed.comparison
                 entry.update = update
+                figure?.record(name, rows: la.b.rows, columns: la.a.columns, detailed, rankRequested: computeRank, source: .adapterLayers)
                 entry.factorsIdentical = la.a == lb.a && la.b == lb.b && la.scaling == lb.scaling
                 let reference = update.relative.isFinite ? update.relative : (update.frobenius == 0 ? 0 : .infinity)
                 entry.productsMatch = reference <= productMatchTolerance

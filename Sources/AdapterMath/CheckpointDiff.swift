@@ -56,9 +56,10 @@ public struct CheckpointDifference: Sendable, Codable, Equatable {
 /// Comparing two checkpoint files layer by layer (one layer of each in memory at a time).
 public enum CheckpointDiff {
     /// Diffs the checkpoints at `pathA` and `pathB`. ΔM and ΔD are taken along `normAxis`;
-    /// `computeRank` runs an SVD per changed layer.
+    /// `computeRank` runs an SVD per changed layer; `figure` collects what a diff figure draws.
     public static func compare(_ pathA: String, _ pathB: String, tolerance: DiffTolerance = DiffTolerance(),
-                               normAxis: NormAxis = .output, computeRank: Bool = true) throws -> CheckpointDifference {
+                               normAxis: NormAxis = .output, computeRank: Bool = true,
+                               figure: DiffFigureRecorder? = nil) throws -> CheckpointDifference {
         let fileA = try CheckpointFile(path: pathA), fileB = try CheckpointFile(path: pathB)
         let namesB = Set(fileB.layerNames)
         let shared = fileA.layerNames.filter(namesB.contains)
@@ -69,8 +70,10 @@ public enum CheckpointDiff {
             var entry = LayerDifference(name: name, shapeA: shapeA, shapeB: shapeB)
             if let shapeA, shapeA == shapeB {
                 let a = try fileA.readLayer(name), b = try fileB.readLayer(name)
-                entry.weight = try WeightComparison.compare(a.weight.values, b.weight.values, rows: shapeA[0], columns: shapeA[1], normAxis: normAxis,
-                                                            tolerance: tolerance, computeRank: computeRank, what: "ΔW of layer \"\(name)\"")
+                let weight = try WeightComparison.compareInDetail(a.weight.values, b.weight.values, rows: shapeA[0], columns: shapeA[1], normAxis: normAxis,
+                                                                  tolerance: tolerance, computeRank: computeRank, what: "ΔW of layer \"\(name)\"")
+                entry.weight = weight.comparison
+                figure?.record(name, rows: shapeA[0], columns: shapeA[1], weight, rankRequested: computeRank, source: .layers)
                 entry.bias = BiasComparison.compare(a.bias, b.bias, tolerance: tolerance)
             }
             layers.append(entry)

@@ -48,6 +48,16 @@ public struct WeightComparison: Sendable, Codable, Equatable {
         _ a: [T], _ b: [T], rows: Int, columns: Int, normAxis: NormAxis = .output,
         tolerance: DiffTolerance = DiffTolerance(), computeRank: Bool = true, what: String = "ΔW"
     ) throws(LinearAlgebraError) -> WeightComparison {
+        try compareInDetail(a, b, rows: rows, columns: columns, normAxis: normAxis, tolerance: tolerance,
+                            computeRank: computeRank, what: what).comparison
+    }
+
+    /// ``compare(_:_:rows:columns:normAxis:tolerance:computeRank:what:)`` in the same single pass,
+    /// also keeping what a figure draws: each slice's Δm and ΔD and the leading singular values.
+    public static func compareInDetail<T: BinaryFloatingPoint>(
+        _ a: [T], _ b: [T], rows: Int, columns: Int, normAxis: NormAxis = .output,
+        tolerance: DiffTolerance = DiffTolerance(), computeRank: Bool = true, what: String = "ΔW"
+    ) throws(LinearAlgebraError) -> (comparison: WeightComparison, detail: WeightComparisonDetail) {
         precondition(a.count == rows * columns && b.count == a.count, "compare needs two \(rows)×\(columns) matrices")
         var deltaSquares = 0.0, aSquares = 0.0, bSquares = 0.0, dot = 0.0, maxDelta = 0.0, maxWeight = 0.0
         var within = true
@@ -66,13 +76,16 @@ public struct WeightComparison: Sendable, Codable, Equatable {
                 if computeRank { delta[i] = d }
             }
         }
-        var magnitude = 0.0, direction = 0.0
+        var detail = WeightComparisonDetail(magnitudeChanges: [], directionChanges: [], singularValues: nil)
+        detail.magnitudeChanges.reserveCapacity(slices)
+        detail.directionChanges.reserveCapacity(slices)
         for s in 0..<slices {
             let na = sliceA[s].squareRoot(), nb = sliceB[s].squareRoot()
-            magnitude += abs(nb - na)
-            direction += 1 - cosine(sliceDot[s], na, nb)
+            detail.magnitudeChanges.append(abs(nb - na))
+            detail.directionChanges.append(1 - cosine(sliceDot[s], na, nb))
         }
         let normA = aSquares.squareRoot(), normDelta = deltaSquares.squareRoot()
+        let magnitude = detail.magnitudeChanges.reduce(0, +), direction = detail.directionChanges.reduce(0, +)
         var result = WeightComparison(
             frobenius: normDelta, relative: normDelta == 0 ? 0 : normDelta / normA, maxAbsolute: maxDelta,
             cosine: cosine(dot, normA, bSquares.squareRoot()), numericalRank: nil, rankTolerance: nil, leadingSingularValues: nil,
@@ -84,8 +97,9 @@ public struct WeightComparison: Sendable, Codable, Equatable {
             result.rankTolerance = tolerance
             result.numericalRank = values.filter { $0 > tolerance }.count
             result.leadingSingularValues = Array(values.prefix(reportedSingularValues))
+            detail.singularValues = Array(values.prefix(WeightComparisonDetail.keptSingularValues))
         }
-        return result
+        return (result, detail)
     }
 
     /// cos = dot / (‖a‖‖b‖), with 1 for two zero vectors and 0 for one zero vector.
@@ -94,6 +108,23 @@ public struct WeightComparison: Sendable, Codable, Equatable {
         if na == 0 || nb == 0 { return 0 }
         return dot / (na * nb)
     }
+}
+
+/// What a figure of one weight comparison draws beyond ``WeightComparison``'s summary figures:
+/// the DoRA paper's per-vector points and the head of ΔW's spectrum.
+public struct WeightComparisonDetail: Sendable, Equatable {
+    /// Δm_n = | ‖b_n‖ − ‖a_n‖ | for each slice n along the norm axis (their mean is ΔM).
+    public var magnitudeChanges: [Double]
+    /// ΔD_n = 1 − cos(a_n, b_n) for each slice n (their mean is ΔD).
+    public var directionChanges: [Double]
+    /// The largest singular values of ΔW, largest first, at most ``keptSingularValues`` of them
+    /// (nil when the SVD was not run).
+    public var singularValues: [Double]?
+
+    /// How many singular values a figure keeps: enough to show the cliff after the rank of any
+    /// LoRA fine-tune in practice (r ≤ 64) and the decay of a full one, while one line per module
+    /// stays a small polyline.
+    public static let keptSingularValues = 64
 }
 
 /// How two bias vectors differ.

@@ -76,9 +76,11 @@ public struct TensorAdapterDifference: Sendable, Codable, Equatable {
 /// compared one by one.
 public enum TensorAdapterDiff {
     /// Diffs `a` against `b`; `base`, when given, supplies the weights of non-additive methods.
+    /// ΔM and ΔD of the updates are taken along `normAxis`; `figure` collects what a diff figure draws.
     public static func compare(_ a: any LowRankFactorSource, _ b: any LowRankFactorSource, labels: (String, String),
                                base: (any TensorReader)? = nil, tolerance: DiffTolerance = DiffTolerance(),
-                               computeRank: Bool = true) throws -> TensorAdapterDifference {
+                               normAxis: NormAxis = .output, computeRank: Bool = true,
+                               figure: DiffFigureRecorder? = nil) throws -> TensorAdapterDifference {
         let methodA = try LowRankMethods.named(a.manifest.method), methodB = try LowRankMethods.named(b.manifest.method)
         let targetsA = a.manifest.targetsByTensor, targetsB = b.manifest.targetsByTensor
         let names = a.manifest.targets.map(\.tensor) + b.manifest.targets.map(\.tensor).filter { targetsA[$0] == nil }
@@ -103,10 +105,12 @@ public enum TensorAdapterDiff {
                     let deltaA = try methodA.delta(of: weight, out: shape.out, inputs: shape.inputs, factors: valuesA, scaling: ta.scaling, target: name)
                     let deltaB = try methodB.delta(of: weight, out: shape.out, inputs: shape.inputs, factors: valuesB, scaling: tb.scaling, target: name)
                     let rank = computeRank && deltaA.count <= TensorSetDiff.rankElementLimit
-                    let update = try WeightComparison.compare(deltaA, deltaB, rows: shape.out, columns: shape.inputs, tolerance: tolerance,
-                                                              computeRank: rank, what: "the update difference of \"\(name)\"")
-                    entry.update = update
-                    entry.isSame = update.withinTolerance
+                    let detailed = try WeightComparison.compareInDetail(deltaA, deltaB, rows: shape.out, columns: shape.inputs, normAxis: normAxis,
+                                                                        tolerance: tolerance, computeRank: rank, what: "the update difference of \"\(name)\"")
+                    figure?.record(DiffFigureModule.name(ofTensor: name), rows: shape.out, columns: shape.inputs, detailed,
+                                   rankRequested: computeRank, source: .adapterTargets)
+                    entry.update = detailed.comparison
+                    entry.isSame = detailed.comparison.withinTolerance
                 } else {
                     entry.isSame = factorsWithin && ta.rank == tb.rank && ta.scaling == tb.scaling
                 }

@@ -75,9 +75,11 @@ public enum TensorSetDiff {
     /// 4096 × 4096 float64 matrix already takes seconds and 128 MiB.
     public static let rankElementLimit = 1 << 22
 
-    /// Diffs `a` against `b` (labels name them in reports).
+    /// Diffs `a` against `b` (labels name them in reports). ΔM and ΔD of matrices are taken along
+    /// `normAxis`; `figure` collects what a diff figure draws for each matrix.
     public static func compare(_ a: any TensorReader, _ b: any TensorReader, labels: (String, String),
-                               tolerance: DiffTolerance = DiffTolerance(), computeRank: Bool = true) throws -> TensorSetDifference {
+                               tolerance: DiffTolerance = DiffTolerance(), normAxis: NormAxis = .output, computeRank: Bool = true,
+                               figure: DiffFigureRecorder? = nil) throws -> TensorSetDifference {
         var differences: [TensorDifference] = []
         for infoA in a.tensors {
             guard let infoB = b.info(named: infoA.name) else {
@@ -85,7 +87,7 @@ public enum TensorSetDiff {
                                                     identical: false, decidedByDigest: false, values: nil, isSame: false))
                 continue
             }
-            differences.append(try compare(infoA, infoB, a, b, tolerance: tolerance, computeRank: computeRank))
+            differences.append(try compare(infoA, infoB, a, b, tolerance: tolerance, normAxis: normAxis, computeRank: computeRank, figure: figure))
         }
         for infoB in b.tensors where a.info(named: infoB.name) == nil {
             differences.append(TensorDifference(name: infoB.name, presence: .second, first: nil, second: TensorSummary(infoB),
@@ -95,7 +97,8 @@ public enum TensorSetDiff {
     }
 
     private static func compare(_ infoA: TensorInfo, _ infoB: TensorInfo, _ a: any TensorReader, _ b: any TensorReader,
-                                tolerance: DiffTolerance, computeRank: Bool) throws -> TensorDifference {
+                                tolerance: DiffTolerance, normAxis: NormAxis, computeRank: Bool,
+                                figure: DiffFigureRecorder?) throws -> TensorDifference {
         var result = TensorDifference(name: infoA.name, presence: .both, first: TensorSummary(infoA), second: TensorSummary(infoB),
                                       identical: false, decidedByDigest: false, values: nil, isSame: false)
         let sameLayout = infoA.dtype == infoB.dtype && infoA.shape == infoB.shape
@@ -112,12 +115,17 @@ public enum TensorSetDiff {
         guard infoA.dtype.isFloatingPoint, infoB.dtype.isFloatingPoint,
               let valuesA = infoA.dtype.float64Values(fromLittleEndian: bytesA, count: infoA.elementCount),
               let valuesB = infoB.dtype.float64Values(fromLittleEndian: bytesB, count: infoB.elementCount) else { return result }
-        let (rows, columns) = infoA.shape.count == 2 ? (infoA.shape[0], infoA.shape[1]) : (1, infoA.elementCount)
-        let rank = computeRank && infoA.shape.count == 2 && infoA.elementCount <= rankElementLimit
-        let comparison = try WeightComparison.compare(valuesA, valuesB, rows: rows, columns: columns, tolerance: tolerance,
-                                                      computeRank: rank, what: "Δ\(infoA.name)")
-        result.values = comparison
-        result.isSame = sameLayout && comparison.withinTolerance
+        let isMatrix = infoA.shape.count == 2
+        let (rows, columns) = isMatrix ? (infoA.shape[0], infoA.shape[1]) : (1, infoA.elementCount)
+        let rank = computeRank && isMatrix && infoA.elementCount <= rankElementLimit
+        let detailed = try WeightComparison.compareInDetail(valuesA, valuesB, rows: rows, columns: columns, normAxis: isMatrix ? normAxis : .output,
+                                                            tolerance: tolerance, computeRank: rank, what: "Δ\(infoA.name)")
+        if isMatrix {
+            figure?.record(DiffFigureModule.name(ofTensor: infoA.name), rows: rows, columns: columns, detailed, rankRequested: computeRank,
+                           source: .tensors)
+        }
+        result.values = detailed.comparison
+        result.isSame = sameLayout && detailed.comparison.withinTolerance
         return result
     }
 }

@@ -44,18 +44,22 @@ public enum TensorFileDiff {
     private static let expected = "diff compares two models (adaptool checkpoints, model folders, .safetensors files) or two adaptool adapters"
 
     /// Diffs `a` against `b`. `base` (a model path) supplies the weights a non-additive method's
-    /// ΔW depends on when two adapters are compared.
+    /// ΔW depends on when two adapters are compared. ΔM and ΔD are taken along `normAxis`;
+    /// `figure` collects what a diff figure draws.
     public static func compare(_ a: String, _ b: String, base: String? = nil, tolerance: DiffTolerance = DiffTolerance(),
-                               computeRank: Bool = true) throws -> Result {
+                               normAxis: NormAxis = .output, computeRank: Bool = true,
+                               figure: DiffFigureRecorder? = nil) throws -> Result {
         let kindA = FileKind.detect(a), kindB = FileKind.detect(b)
         switch (TensorSources.isModel(kindA), TensorSources.isModel(kindB)) {
         case (true, true):
             let sourceA = try TensorSources.open(a, kind: kindA, expected: expected), sourceB = try TensorSources.open(b, kind: kindB, expected: expected)
-            return .tensors(try TensorSetDiff.compare(sourceA.reader, sourceB.reader, labels: (a, b), tolerance: tolerance, computeRank: computeRank))
+            return .tensors(try TensorSetDiff.compare(sourceA.reader, sourceB.reader, labels: (a, b), tolerance: tolerance, normAxis: normAxis,
+                                                      computeRank: computeRank, figure: figure))
         case (false, false):
             let adapterA = try adapter(a, kind: kindA), adapterB = try adapter(b, kind: kindB)
             let reader = try base.map { path throws(InteropError) in try TensorSources.open(path).reader }
-            return .adapters(try TensorAdapterDiff.compare(adapterA, adapterB, labels: (a, b), base: reader, tolerance: tolerance, computeRank: computeRank))
+            return .adapters(try TensorAdapterDiff.compare(adapterA, adapterB, labels: (a, b), base: reader, tolerance: tolerance,
+                                                           normAxis: normAxis, computeRank: computeRank, figure: figure))
         case (true, false):
             _ = try adapter(b, kind: kindB)
             throw DiffError.mixedKinds(checkpoint: a, adapter: b)
