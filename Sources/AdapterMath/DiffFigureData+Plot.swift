@@ -16,9 +16,10 @@ enum DiffFigure {
     /// The most bars panel (a) draws (the largest relative changes; the rest are counted in a
     /// note): about 12 pixels a bar, the most a panel of readable height holds.
     static let maximumBars = 40
-    /// Modules drawn in colour, named in (b)'s legend and labelled first in (c): one per palette
-    /// colour, the largest relative changes; the others are grey context.
-    static let highlightedModules = PlotPalette.series.count
+    /// Modules drawn in colour, named in (b)'s legend and labelled first in (c): the largest relative
+    /// changes; the others are grey context. Five names and the "N other modules" entry fill the
+    /// legend's three rows of two in a third of the figure (a longer legend is cut to "+N more").
+    static let highlightedModules = min(5, PlotPalette.series.count)
     /// The most per-vector points (c) draws, sampled evenly from every module: enough to show the
     /// cloud, few enough that the SVG of a 7B model stays a few hundred kilobytes.
     static let maximumVectorPoints = 3000

@@ -37,7 +37,7 @@ import Testing
         let positions = labels.compactMap { svg.range(of: $0)?.lowerBound }
         #expect(positions.count == 40 && positions == positions.sorted())
         #expect(svg.contains("names without &quot;model.layers.&quot;"))
-        #expect(svg.components(separatedBy: " · rank 1<").count - 1 == 6 && svg.contains(">44 other modules<"))
+        #expect(svg.components(separatedBy: " · rank 1<").count - 1 == 5 && svg.contains(">45 other modules<"))
         #expect(svg.components(separatedBy: "<polyline ").count - 1 == 50)
         #expect(svg.components(separatedBy: " r=\"5\"").count - 1 == 50, "every module is a point")
     }
