@@ -102,11 +102,12 @@ public struct WeightComparison: Sendable, Codable, Equatable {
         return (result, detail)
     }
 
-    /// cos = dot / (‖a‖‖b‖), with 1 for two zero vectors and 0 for one zero vector.
+    /// cos = dot / (‖a‖‖b‖), with 1 for two zero vectors and 0 for one zero vector; clamped to
+    /// [−1, 1], which rounding can leave by an ulp (ΔD = 1 − cos must not come out as −1e-16).
     private static func cosine(_ dot: Double, _ na: Double, _ nb: Double) -> Double {
         if na == 0 && nb == 0 { return 1 }
         if na == 0 || nb == 0 { return 0 }
-        return dot / (na * nb)
+        return min(1, max(-1, dot / (na * nb)))
     }
 }
 
