@@ -69,7 +69,11 @@ extension HDF5Group {
     /// Creates a dataset of raw `type` and `shape` (`[]` makes a scalar dataspace; zero-length
     /// dimensions are allowed). With `compressionLevel` (1–9) and no zero-length dimension, it is
     /// chunked by whole rows (about 1 MiB a chunk) with shuffle + deflate; otherwise contiguous.
-    package func createRawDataset(_ name: String, type: HDF5RawType, shape: [Int], compressionLevel: Int? = nil) throws(HDF5Error) -> HDF5Dataset {
+    /// `preallocated` (contiguous only) allocates the data's space in the file now, writing no
+    /// fill values, so its offset is known (``HDF5Dataset/contiguousDataOffset()``) and the bytes can
+    /// be written there directly, by any thread, without going through HDF5.
+    package func createRawDataset(_ name: String, type: HDF5RawType, shape: [Int], compressionLevel: Int? = nil,
+                                  preallocated: Bool = false) throws(HDF5Error) -> HDF5Dataset {
         let operation = "creating dataset \(childPath(name)) in \"\(file.path)\""
         guard shape.allSatisfy({ $0 >= 0 }) else { throw HDF5Error(operation: operation, detail: "shape \(shape) has a negative dimension") }
         var dims = shape.map { hsize_t($0) }
@@ -82,6 +86,9 @@ extension HDF5Group {
             try HDF5Call.check(H5Pset_chunk(dcpl, Int32(chunk.count), &chunk), operation)
             try HDF5Call.check(H5Pset_shuffle(dcpl), operation)
             try HDF5Call.check(H5Pset_deflate(dcpl, UInt32(max(1, min(9, level)))), operation)
+        } else if preallocated {
+            try HDF5Call.check(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), operation)
+            try HDF5Call.check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), operation)
         }
         let fileType = try type.makeLittleEndianType()
         defer { H5Tclose(fileType) }

@@ -90,7 +90,7 @@ package final class HDF5File {
     }
 
     /// The file's POSIX descriptor (the default sec2 driver), or nil if HDF5 does not give one.
-    private func descriptor() -> Int32? {
+    func descriptor() -> Int32? {
         HDF5Library.silenceThisThread()
         let fapl = H5Fget_access_plist(handle.id)
         guard fapl >= 0 else { _ = HDF5Call.takeErrorStack(); return nil }

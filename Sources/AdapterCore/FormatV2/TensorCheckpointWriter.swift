@@ -6,13 +6,13 @@ public final class TensorCheckpointWriter: TensorWriter {
     /// What writing throws.
     public typealias Failure = FormatError
 
-    private let output: AtomicOutput
-    private var file: HDF5File?
-    private let tensorsGroup: HDF5Group
+    let output: AtomicOutput
+    var file: HDF5File?
+    let tensorsGroup: HDF5Group
     private let filesGroup: HDF5Group
-    private let compressionLevel: Int?
-    private var digests: [(name: String, digest: String)] = []
-    private var tensorNames: Set<String> = []
+    let compressionLevel: Int?
+    var digests: [(name: String, digest: String)] = []
+    var tensorNames: Set<String> = []
     private var fileNames: Set<String> = []
 
     /// The destination path.
@@ -49,27 +49,14 @@ public final class TensorCheckpointWriter: TensorWriter {
     /// is stored as is; otherwise the digest is computed while HDF5 writes. `shard` records the
     /// source shard file so an export can shard the same way.
     public func write(_ info: TensorInfo, bytes: UnsafeRawBufferPointer, digest: String?, shard: String?) throws(FormatError) {
-        guard file != nil else { throw .io(path: path, problem: "already committed") }
-        func invalid(_ problem: String) -> FormatError { .invalidTensor(path: path, tensor: info.name, problem: problem) }
-        if let problem = TensorNameEscaping.problem(with: info.name) { throw invalid(problem) }
-        guard !tensorNames.contains(info.name) else { throw invalid("written twice") }
-        guard bytes.count == info.byteCount else { throw invalid("\(bytes.count) bytes given for \(info.byteCount) (shape \(info.shape), \(info.dtype.rawValue))") }
-        guard info.elementCount <= FormatV2.maxTensorElements, info.shape.count <= FormatV2.maxRank else {
-            throw invalid("shape \(info.shape) exceeds \(FormatV2.maxTensorElements) elements or \(FormatV2.maxRank) dimensions")
-        }
-        if let digest, !TensorDigest.isDigest(digest) { throw invalid("the given digest \"\(digest.prefix(80))\" is not 64 lower-case hex digits") }
+        try check(info, byteCount: bytes.count, digest: digest)
         let order = Int64(digests.count)
         var computed = digest ?? ""
         var dataset: HDF5Dataset?
         let writeData = { () throws(FormatError) in
             dataset = try self.output.writing { () throws(HDF5Error) in
-                let dataset = try self.tensorsGroup.createRawDataset(TensorNameEscaping.escape(info.name), type: info.dtype.hdf5Storage,
-                                                                   shape: info.shape, compressionLevel: self.compressionLevel)
+                let dataset = try self.createDataset(info, order: order, shard: shard, preallocated: false)
                 try dataset.writeRaw(as: info.dtype.hdf5Storage, from: bytes)
-                try dataset.setAttribute("name", .string(info.name))
-                try dataset.setAttribute("dtype", .string(info.dtype.rawValue))
-                try dataset.setAttribute("order", .integer(order))
-                if let shard { try dataset.setAttribute("shard", .string(shard)) }
                 return dataset
             }
         }
@@ -85,6 +72,33 @@ public final class TensorCheckpointWriter: TensorWriter {
         try output.writing { () throws(HDF5Error) in try dataset?.setAttribute("sha256", .string(computed)) }
         tensorNames.insert(info.name)
         digests.append((info.name, computed))
+    }
+
+    /// Creates tensor `info`'s dataset with every attribute but `sha256` (known only once the
+    /// bytes are hashed); `preallocated` allocates its space now (see ``HDF5Group/createRawDataset``).
+    func createDataset(_ info: TensorInfo, order: Int64, shard: String?, preallocated: Bool) throws(HDF5Error) -> HDF5Dataset {
+        let dataset = try tensorsGroup.createRawDataset(TensorNameEscaping.escape(info.name), type: info.dtype.hdf5Storage, shape: info.shape,
+                                                        compressionLevel: compressionLevel, preallocated: preallocated)
+        try dataset.setAttribute("name", .string(info.name))
+        try dataset.setAttribute("dtype", .string(info.dtype.rawValue))
+        try dataset.setAttribute("order", .integer(order))
+        if let shard { try dataset.setAttribute("shard", .string(shard)) }
+        return dataset
+    }
+
+    /// Throws unless `info` may be written next with `byteCount` bytes and `digest`: the writer
+    /// is open, the name is valid and new, the size matches, the shape is within the format's
+    /// limits and a given digest is 64 hex digits.
+    func check(_ info: TensorInfo, byteCount: Int, digest: String?) throws(FormatError) {
+        guard file != nil else { throw .io(path: path, problem: "already committed") }
+        func invalid(_ problem: String) -> FormatError { .invalidTensor(path: path, tensor: info.name, problem: problem) }
+        if let problem = TensorNameEscaping.problem(with: info.name) { throw invalid(problem) }
+        guard !tensorNames.contains(info.name) else { throw invalid("written twice") }
+        guard byteCount == info.byteCount else { throw invalid("\(byteCount) bytes given for \(info.byteCount) (shape \(info.shape), \(info.dtype.rawValue))") }
+        guard info.elementCount <= FormatV2.maxTensorElements, info.shape.count <= FormatV2.maxRank else {
+            throw invalid("shape \(info.shape) exceeds \(FormatV2.maxTensorElements) elements or \(FormatV2.maxRank) dimensions")
+        }
+        if let digest, !TensorDigest.isDigest(digest) { throw invalid("the given digest \"\(digest.prefix(80))\" is not 64 lower-case hex digits") }
     }
 
     /// Tensors smaller than this (1 MiB) are written and hashed on one thread: below it, handing

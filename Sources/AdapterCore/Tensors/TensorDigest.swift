@@ -107,7 +107,7 @@ public struct TensorDigest: Sendable {
 
 /// One result slot per tensor, written by worker threads (each index by exactly one of them):
 /// a fixed buffer, so no write can trigger a copy of shared storage.
-private final class DigestSlots: @unchecked Sendable {
+final class DigestSlots: @unchecked Sendable {
     private let slots: UnsafeMutableBufferPointer<String>
     init(count: Int) {
         slots = .allocate(capacity: count)

@@ -11,7 +11,7 @@ import Foundation
 ///
 /// Every shard is created and its space reserved when the writer opens, so a full disk is one
 /// early error; tensors then stream in one at a time (``TensorWriter``), in any order.
-public final class ModelFolderWriter: TensorWriter {
+public final class ModelFolderWriter: PlacedTensorWriter {
     /// What writing throws.
     public typealias Failure = InteropError
 
@@ -23,6 +23,10 @@ public final class ModelFolderWriter: TensorWriter {
     private var writers: [SafetensorsWriter]
     private let shardOfTensor: [String: Int]
     private var remaining: [Int]
+    /// Shards whose last tensor was placed (``place(_:)``) but that are still open for its bytes.
+    private var placedComplete: Set<Int> = []
+    /// Shards with at least one placed tensor.
+    private var placedShards: Set<Int> = []
     private var written: Set<String> = []
 
     /// Checks the destination, creates the temporary folder, copies the non-weight files, writes
@@ -66,17 +70,43 @@ public final class ModelFolderWriter: TensorWriter {
             try writers[shard].write(info, bytes: bytes, digest: digest)
             remaining[shard] -= 1
             written.insert(info.name)
-            if remaining[shard] == 0 { try writers[shard].finish() }
+            // A shard holding placed tensors stays open for their bytes until finish().
+            if remaining[shard] == 0 {
+                if placedShards.contains(shard) { placedComplete.insert(shard) } else { try writers[shard].finish() }
+            }
         }
     }
 
     /// Checks every tensor was written and moves the folder into place.
     public func finish() throws(InteropError) {
+        for shard in placedComplete.sorted() {
+            try Self.naming(path, in: output) { () throws(InteropError) in try writers[shard].finish() }
+        }
+        placedComplete = []
         for (shard, count) in zip(layout.shards, remaining) where count > 0 {
             let missing = shard.tensors.first { !written.contains($0.name) }?.name ?? shard.fileName
             throw .missingTensor(path: path, tensor: missing, expected: "all \(shard.tensors.count) tensors of \(shard.fileName) to be written (\(count) missing)")
         }
         try InteropError.wrapping { () throws(FormatError) in try output.commit() }
+    }
+
+    /// The destination, named in errors.
+    public var destination: String { path }
+
+    /// Claims tensor `info`'s place in its shard (``PlacedTensorWriter``); the shard stays open
+    /// for its bytes until ``finish()``.
+    public func place(_ info: TensorInfo) throws(InteropError) -> (descriptor: Int32, offset: Int) {
+        guard let shard = shardOfTensor[info.name] else {
+            throw .malformedSafetensors(path: path, problem: "tensor \"\(info.name)\" is not part of the folder's layout")
+        }
+        return try Self.naming(path, in: output) { () throws(InteropError) in
+            let place = try writers[shard].place(info)
+            placedShards.insert(shard)
+            remaining[shard] -= 1
+            written.insert(info.name)
+            if remaining[shard] == 0 { placedComplete.insert(shard) }
+            return place
+        }
     }
 
     /// Runs `body`, naming a file inside the temporary folder relative to the destination in errors.

@@ -81,7 +81,7 @@ public final class ShardedSafetensors {
     }
 }
 
-extension ShardedSafetensors: TensorReader {
+extension ShardedSafetensors: RangedTensorReader {
     /// The tensor called `name`, if present.
     public func info(named name: String) -> TensorInfo? { shardByTensor[name].flatMap { shards[$0].info(named: name) } }
 
@@ -93,6 +93,11 @@ extension ShardedSafetensors: TensorReader {
     /// Reads the tensor's bytes from its shard straight into `buffer` (exactly its byte count).
     public func readRawBytes(of name: String, into buffer: UnsafeMutableRawBufferPointer) throws(InteropError) {
         try shard(holding: name).readRawBytes(of: name, into: buffer)
+    }
+
+    /// Reads the tensor's bytes from byte `offset` of its shard into `buffer` (thread-safe).
+    public func readRawBytes(of name: String, from offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(InteropError) {
+        try shard(holding: name).readRawBytes(of: name, from: offset, into: buffer)
     }
 
     /// The tensor's values widened to float64 (exact).

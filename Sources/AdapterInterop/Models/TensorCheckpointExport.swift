@@ -41,12 +41,28 @@ public enum TensorCheckpointExport {
         return (.modelFolder, [])
     }
 
-    /// Streams every tensor's stored bytes, one tensor at a time, in stored order.
-    private static func copyTensors(of checkpoint: TensorCheckpointFile, into writer: some TensorWriter<InteropError>) throws(InteropError) {
-        for info in checkpoint.tensors {
+    /// Copies every tensor's stored bytes: those stored contiguously (all of an uncompressed
+    /// checkpoint) straight from the file's bytes to their places in the output, on every core
+    /// (``ParallelTensorJobs``: 1 MiB `pread`/`pwrite` steps per worker, no whole tensor in memory);
+    /// the rest (compressed or big-endian) read through HDF5 one tensor at a time, in stored order.
+    private static func copyTensors(of checkpoint: TensorCheckpointFile, into writer: some PlacedTensorWriter) throws(InteropError) {
+        let offsets = try InteropError.wrapping { () throws(FormatError) in try checkpoint.storedByteOffsets() }
+        for (info, offset) in zip(checkpoint.tensors, offsets) where offset == nil {
             let bytes = try InteropError.wrapping { () throws(FormatError) in try checkpoint.rawBytes(of: info.name) }
-            do { try bytes.withUnsafeBytes { try writer.write(info, bytes: $0, digest: nil) } } catch let error as InteropError { throw error } catch {
-                throw .format(.io(path: checkpoint.path, problem: String(describing: error)))
+            try bytes.withUnsafeBufferPointer { (buffer) throws(InteropError) in try writer.write(info, bytes: UnsafeRawBufferPointer(buffer), digest: nil) }
+        }
+        let direct = zip(checkpoint.tensors, offsets).compactMap { info, offset in offset.map { (info: info, source: $0) } }
+        let places = try direct.map { (tensor) throws(InteropError) in try writer.place(tensor.info) }
+        let turns = WriteTurns()
+        try ParallelTensorJobs.run(sizes: direct.map(\.info.byteCount)) { (index, buffer) throws(InteropError) in
+            let (info, source) = direct[index]
+            let (descriptor, start) = places[index]
+            try ParallelTensorJobs.stream(count: info.byteCount, through: buffer, read: { (piece, offset) throws(InteropError) in
+                try InteropError.wrapping { () throws(FormatError) in try checkpoint.readStoredBytes(into: piece, at: source + offset) }
+            }) { (piece, offset) throws(InteropError) in
+                if let problem = turns.write(piece, to: descriptor, at: start + offset) {
+                    throw .format(.io(path: writer.destination, problem: "cannot write tensor \"\(info.name)\": \(problem)"))
+                }
             }
         }
     }

@@ -1,6 +1,6 @@
 import AdapterCore
 
-extension SafetensorsFile: TensorReader {
+extension SafetensorsFile: RangedTensorReader {
     /// The tensor called `name`, if present and of a dtype ``TensorDType`` knows.
     public func info(named name: String) -> TensorInfo? { tensorEntry(name)?.info }
 
@@ -20,6 +20,15 @@ extension SafetensorsFile: TensorReader {
             throw .badShape(path: path, tensor: name, shape: info.shape, expected: "a \(info.byteCount)-byte buffer, got \(buffer.count) bytes")
         }
         try InteropError.wrapping { () throws(InputFileError) in try readInput(into: buffer, at: offset) }
+    }
+
+    /// Reads the tensor's bytes from byte `offset` with `pread` into `buffer` (thread-safe).
+    public func readRawBytes(of name: String, from offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(InteropError) {
+        let (info, start) = try readableEntry(name)
+        guard offset >= 0, buffer.count <= info.byteCount - offset else {
+            throw .badShape(path: path, tensor: name, shape: info.shape, expected: "a read within its \(info.byteCount) bytes, got \(buffer.count) bytes from byte \(offset)")
+        }
+        try InteropError.wrapping { () throws(InputFileError) in try readInput(into: buffer, at: start + offset) }
     }
 
     /// The tensor `name` and where its bytes start, or the error for a missing or unreadable one.

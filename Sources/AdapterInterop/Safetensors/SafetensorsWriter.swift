@@ -99,7 +99,7 @@ public final class SafetensorsWriter {
             throw .badShape(path: output.destination, tensor: name, shape: [values.count], expected: "\(info.shape) (\(info.elementCount) values)")
         }
         let position = dataStart + offset
-        let written: Bool
+        let written: String?
         switch info.dtype {
         case .float16: written = values.map { HalfPrecision.half(from: $0).littleEndian }.withUnsafeBytes { writeAll($0, at: position) }
         case .bfloat16: written = values.map { HalfPrecision.bfloat16(from: $0).littleEndian }.withUnsafeBytes { writeAll($0, at: position) }
@@ -116,10 +116,8 @@ public final class SafetensorsWriter {
         pending.remove(name)
     }
 
-    private func check(_ written: Bool, tensor name: String) throws(InteropError) {
-        guard written else {
-            throw .format(.io(path: output.destination, problem: "cannot write tensor \"\(name)\": \(String(cString: strerror(errno)))"))
-        }
+    private func check(_ problem: String?, tensor name: String) throws(InteropError) {
+        if let problem { throw .format(.io(path: output.destination, problem: "cannot write tensor \"\(name)\": \(problem)")) }
     }
 
     /// Checks every tensor was written, closes the file and moves it into place.
@@ -146,17 +144,9 @@ public final class SafetensorsWriter {
         do { try body() } catch { throw .format(.io(path: output.destination, problem: "cannot \(action): \(error.localizedDescription)")) }
     }
 
-    /// pwrite(2) until every byte of `bytes` is at `offset`; false on an error (errno says which).
-    private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        var done = 0
-        while done < bytes.count {
-            let count = pwrite(handle.fileDescriptor, base + done, bytes.count - done, off_t(offset + done))
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { return false }
-            done += count
-        }
-        return true
+    /// pwrite(2) of every byte of `bytes` at `offset`; nil, or what went wrong.
+    private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> String? {
+        PositionedWrite.write(bytes, to: handle.fileDescriptor, at: offset)
     }
 }
 
@@ -171,6 +161,22 @@ extension SafetensorsWriter: TensorWriter {
         }
         try check(writeAll(bytes, at: dataStart + offset), tensor: info.name)
         pending.remove(info.name)
+    }
+}
+
+extension SafetensorsWriter: PlacedTensorWriter {
+    /// The destination, named in errors.
+    public var destination: String { output.destination }
+
+    /// Claims declared tensor `info`'s bytes: the file descriptor and offset to `pwrite` them at.
+    public func place(_ info: TensorInfo) throws(InteropError) -> (descriptor: Int32, offset: Int) {
+        let (declared, offset) = try slot(info.name)
+        guard info == declared else {
+            throw .badShape(path: output.destination, tensor: info.name, shape: info.shape,
+                            expected: "\(declared.dtype.safetensorsName) \(declared.shape) as declared, got \(info.dtype.safetensorsName)")
+        }
+        pending.remove(info.name)
+        return (handle.fileDescriptor, dataStart + offset)
     }
 }
 

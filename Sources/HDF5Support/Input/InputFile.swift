@@ -12,7 +12,7 @@ package final class InputFile {
     package let path: String
     /// The size the file had when it was opened.
     package let size: Int
-    private let descriptor: Int32
+    let descriptor: Int32
 
     /// Opens `path` for reading; `expected` names what it should be (`an HDF5 file`) in errors.
     package init(path: String, expected: String) throws(InputFileError) {
