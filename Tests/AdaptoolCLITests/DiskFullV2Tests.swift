@@ -28,6 +28,22 @@ import Testing
             #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path) == ["out.h5"], "reserve \(reserve)")
             #expect(try String(contentsOfFile: output, encoding: .utf8) == "old")
         }
+        // The streamed writer (import's path: pwrite at preallocated offsets on every core).
+        for reserve in [0, info.byteCount] {
+            do {
+                let writer = try TensorCheckpointWriter(path: output, metadata: TensorCheckpointMetadata(architecture: "llama"),
+                                                        options: WriteOptions(overwrite: true), reservingBytes: reserve)
+                try writer.writeStreamed([.init(info: info, shard: nil)]) { (_, _, buffer) throws(FormatError) in
+                    buffer.initializeMemory(as: UInt8.self, repeating: 0x3F)
+                }
+                try writer.commit()
+                Issue.record("a 150 KB tensor fitted a 128 KB disk (streamed)")
+            } catch {
+                #expect(String(describing: error).contains(output) && !String(describing: error).contains(".tmp-") && !String(describing: error).contains("\n"), "\(error)")
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path) == ["out.h5"], "streamed, reserve \(reserve)")
+            #expect(try String(contentsOfFile: output, encoding: .utf8) == "old")
+        }
         do {
             let writer = try TensorAdapterWriter(path: output, method: "lora", baseFingerprint: nil, options: WriteOptions(overwrite: true))
             let a = try #require(TensorInfo(name: "A", dtype: .float32, shape: [64, 1024]))
