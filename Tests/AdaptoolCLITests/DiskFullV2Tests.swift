@@ -15,34 +15,30 @@ import Testing
         try "old".write(toFile: output, atomically: false, encoding: .utf8)
         let info = try #require(TensorInfo(name: "model.embed_tokens.weight", dtype: .bfloat16, shape: [300, 256]))
         let bytes = [UInt8](repeating: 0x3F, count: info.byteCount)  // 150 KB: more than the disk holds
-        for reserve in [0, info.byteCount] {
-            do {
-                let writer = try TensorCheckpointWriter(path: output, metadata: TensorCheckpointMetadata(architecture: "llama"),
-                                                        options: WriteOptions(overwrite: true), reservingBytes: reserve)
-                try bytes.withUnsafeBytes { try writer.write(info, bytes: $0, digest: nil) }
-                try writer.commit()
-                Issue.record("a 150 KB tensor fitted a 128 KB disk")
-            } catch {
-                #expect(String(describing: error).contains(output) && !String(describing: error).contains(".tmp-") && !String(describing: error).contains("\n"), "\(error)")
-            }
-            #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path) == ["out.h5"], "reserve \(reserve)")
-            #expect(try String(contentsOfFile: output, encoding: .utf8) == "old")
-        }
-        // The streamed writer (import's path: pwrite at preallocated offsets on every core).
-        for reserve in [0, info.byteCount] {
-            do {
-                let writer = try TensorCheckpointWriter(path: output, metadata: TensorCheckpointMetadata(architecture: "llama"),
-                                                        options: WriteOptions(overwrite: true), reservingBytes: reserve)
+        // Both ways of writing a checkpoint: whole tensors, and streamed (import's path: pwrite at
+        // preallocated offsets on every core).
+        let writes: [(String, (TensorCheckpointWriter) throws -> Void)] = [
+            ("whole", { writer in try bytes.withUnsafeBytes { try writer.write(info, bytes: $0, digest: nil) } }),
+            ("streamed", { writer in
                 try writer.writeStreamed([.init(info: info, shard: nil)]) { (_, _, buffer) throws(FormatError) in
                     buffer.initializeMemory(as: UInt8.self, repeating: 0x3F)
                 }
-                try writer.commit()
-                Issue.record("a 150 KB tensor fitted a 128 KB disk (streamed)")
-            } catch {
-                #expect(String(describing: error).contains(output) && !String(describing: error).contains(".tmp-") && !String(describing: error).contains("\n"), "\(error)")
+            }),
+        ]
+        for (way, write) in writes {
+            for reserve in [0, info.byteCount] {
+                do {
+                    let writer = try TensorCheckpointWriter(path: output, metadata: TensorCheckpointMetadata(architecture: "llama"),
+                                                            options: WriteOptions(overwrite: true), reservingBytes: reserve)
+                    try write(writer)
+                    try writer.commit()
+                    Issue.record("a 150 KB tensor fitted a 128 KB disk (\(way))")
+                } catch {
+                    #expect(String(describing: error).contains(output) && !String(describing: error).contains(".tmp-") && !String(describing: error).contains("\n"), "\(error)")
+                }
+                #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path) == ["out.h5"], "\(way), reserve \(reserve)")
+                #expect(try String(contentsOfFile: output, encoding: .utf8) == "old")
             }
-            #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path) == ["out.h5"], "streamed, reserve \(reserve)")
-            #expect(try String(contentsOfFile: output, encoding: .utf8) == "old")
         }
         do {
             let writer = try TensorAdapterWriter(path: output, method: "lora", baseFingerprint: nil, options: WriteOptions(overwrite: true))

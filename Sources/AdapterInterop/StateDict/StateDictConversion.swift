@@ -53,10 +53,13 @@ public enum StateDictConversion {
             StateDictLayout.MetadataKey.attributes: StateDictLayout.attributesJSON(checkpoint.metadata),
         ]
         let writer = try SafetensorsWriter(path: path, entries: entries, metadata: metadata, options: options)
+        // One weight buffer serves every layer of the same size (no fresh pages to fault in per layer).
+        var spare: [Float] = []
         for name in checkpoint.layerNames {
-            let layer = try InteropError.wrapping { () throws(FormatError) in try checkpoint.readLayer(name) }
+            let layer = try InteropError.wrapping { () throws(FormatError) in try checkpoint.readLayer(name, reusing: &spare) }
             try writer.write(name + ".weight", values: layer.weight.values)
             try writer.write(name + ".bias", values: layer.bias)
+            spare = layer.weight.values
         }
         try writer.finish()
     }
