@@ -74,6 +74,11 @@ package final class HDF5File {
         // them meanwhile, and an exclusive lock on a descriptor that a child process inherited
         // (HDF5 opens without O_CLOEXEC) would refuse every reader of the finished file.
         try HDF5Call.check(H5Pset_file_locking(fapl, false, true), "configuring file access")
+        // No data sieve buffer: import and export write tensor bytes with pwrite at the datasets'
+        // offsets, outside HDF5, and a sieve buffer (which spans neighbouring datasets' bytes, up
+        // to the end of the allocated space) filled before such a write and flushed after it would
+        // put stale bytes back. Small raw writes then go straight to the file; large ones did anyway.
+        try HDF5Call.check(H5Pset_sieve_buf_size(fapl, 0), "configuring file access")
         let id = try HDF5Call.checkID(
             H5Fcreate(path, adaptool_H5F_ACC_EXCL(), adaptool_H5P_DEFAULT(), fapl), "creating \"\(path)\"")
         let file = HDF5File(path: path, id: id, input: nil)
