@@ -22,4 +22,29 @@ public enum NumericalRank {
     public static func singularValues(of delta: [Double], rows: Int, columns: Int, what: String) throws(LinearAlgebraError) -> [Double] {
         try LAPACK.svd(rows: rows, columns: columns, values: delta, vectors: false, what: what).singularValues
     }
+
+    /// The first rank probed by the randomized path: ``WeightComparisonDetail/keptSingularValues``, so
+    /// a diff figure always gets its 64 leading values, and above the rank of any LoRA fine-tune in practice.
+    public static let initialProbe = WeightComparisonDetail.keptSingularValues
+
+    /// The leading singular values of `delta` needed to count its numerical rank, and the tolerance
+    /// (``tolerance(largestSingularValue:rows:columns:largestWeight:)``) to count them against.
+    ///
+    /// `.exact` returns all min(m, n) values from LAPACK. `.randomized` computes the top k by
+    /// ``LAPACK/randomizedSVD(rows:columns:values:rank:vectors:what:)``, k = ``initialProbe`` doubling
+    /// while the smallest of them is still above the tolerance, and falls back to the exact SVD once
+    /// sampling no longer pays off (``RandomizedSVD/pays(rank:rows:columns:)``). Every returned value
+    /// above the tolerance is then followed by one at or below it, or the list is the full spectrum.
+    public static func spectrum(of delta: [Double], rows: Int, columns: Int, largestWeight: Double, algorithm: SVDAlgorithm,
+                                what: String) throws(LinearAlgebraError) -> (values: [Double], tolerance: Double) {
+        var probe = initialProbe
+        while true {
+            let values = algorithm == .exact || !RandomizedSVD.pays(rank: probe, rows: rows, columns: columns)
+                ? try singularValues(of: delta, rows: rows, columns: columns, what: what)
+                : try LAPACK.randomizedSVD(rows: rows, columns: columns, values: delta, rank: probe, vectors: false, what: what).singularValues
+            let tolerance = tolerance(largestSingularValue: values.first ?? 0, rows: rows, columns: columns, largestWeight: largestWeight)
+            if values.count == min(rows, columns) || (values.last ?? 0) <= tolerance { return (values, tolerance) }
+            probe *= 2
+        }
+    }
 }
