@@ -63,8 +63,9 @@ public enum TensorExtraction {
             }
             return values
         }
-        let base = widened(baseBytes, info.dtype), tuned = widened(tunedBytes, tunedDType)
-        let delta = zip(tuned, base).map { $0 - $1 }
+        let tuned = widened(tunedBytes, tunedDType)
+        var delta = widened(baseBytes, info.dtype)   // BASE, turned into TUNED − BASE in place (no third copy)
+        for i in delta.indices { delta[i] = tuned[i] - delta[i] }
         let deltaSquares = delta.reduce(0) { $0 + $1 * $1 }
         let factors = try TruncatedFactors.factor(delta, rows: rows, columns: columns, deltaSquares: deltaSquares, rank: rank,
                                                   algorithm: algorithm, what: "TUNED − BASE of tensor \"\(info.name)\"")

@@ -19,8 +19,9 @@ public struct TruncatedFactors: Sendable {
     ///
     /// `.exact` is LAPACK's full SVD, with captured = Σ_{j≤r} σⱼ² / Σ σⱼ² as always. `.randomized`
     /// (the default) runs ``LAPACK/randomizedSVD(rows:columns:values:rank:vectors:what:)`` and reports
-    /// the true share of what is written: 1 − ‖ΔW − B·A‖_F² / ‖ΔW‖_F², with B and A as rounded to
-    /// float32 and ‖ΔW‖_F² from the data, not from any sampled estimate.
+    /// the true share of what is written, Σ_{j≤r} σ̃ⱼ² / ‖ΔW‖_F² = 1 − ‖ΔW − B·A‖_F² / ‖ΔW‖_F², with
+    /// ‖ΔW‖_F² from the data, not from any sampled estimate (the CLI tests check it against numpy on
+    /// the stored float32 factors).
     public static func factor(_ delta: [Double], rows: Int, columns: Int, deltaSquares: Double, rank: Int,
                               algorithm: SVDAlgorithm, what: String) throws(LinearAlgebraError) -> TruncatedFactors {
         let start = ContinuousClock.now
@@ -34,43 +35,18 @@ public struct TruncatedFactors: Sendable {
             for i in 0..<rows { b[i * r + j] = svd.u[i * svd.count + j] * root }
             for c in 0..<columns { a[j * columns + c] = svd.vt[j * columns + c] * root }
         }
+        // The exact SVD knows the whole spectrum: Σ σ² over all of it, as always. The randomized one
+        // knows ‖ΔW‖_F² from the data, and U·S̃·Vᵀ is the orthogonal projection of ΔW onto span(U), so
+        // Σ_{j≤r} σ̃ⱼ² is exactly the energy the factors hold: 1 − ‖ΔW − B·A‖²/‖ΔW‖² (before rounding to float32).
         let captured: Double
         if svd.count == min(rows, columns) {
-            // The full spectrum is known (the exact SVD, also where sampling did not pay off).
             let total = svd.singularValues.reduce(0) { $0 + $1 * $1 }
             captured = total == 0 ? 1 : svd.singularValues.prefix(r).reduce(0) { $0 + $1 * $1 } / total
         } else {
-            captured = capturedShare(of: delta, rows: rows, columns: columns, deltaSquares: deltaSquares, b: b, a: a, rank: r)
+            captured = deltaSquares == 0 ? 1 : min(1, svd.singularValues.prefix(r).reduce(0) { $0 + $1 * $1 } / deltaSquares)
         }
         let elapsed = ContinuousClock.now - start
         return TruncatedFactors(rank: r, b: b, a: a, capturedShare: captured,
                                 seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
-    }
-
-    /// 1 − ‖ΔW − B·A‖_F² / ‖ΔW‖_F² for B and A rounded to float32 (as written), in float64:
-    /// ‖ΔW − BA‖² = ‖ΔW‖² − 2⟨BᵀΔW, A⟩ + ⟨BᵀB, AAᵀ⟩, three small products instead of forming B·A.
-    static func capturedShare(of delta: [Double], rows: Int, columns: Int, deltaSquares: Double, b: [Double], a: [Double], rank r: Int) -> Double {
-        guard deltaSquares > 0 else { return 1 }
-        let b32 = b.map { Double(Float($0)) }, a32 = a.map { Double(Float($0)) }
-        var btDelta = [Double](repeating: 0, count: r * columns), btb = [Double](repeating: 0, count: r * r), aat = btb
-        b32.withUnsafeBufferPointer { pb in
-            delta.withUnsafeBufferPointer { pd in
-                btDelta.withUnsafeMutableBufferPointer { pc in
-                    BLAS.gemm(.transposed, .none, m: r, n: columns, k: rows, a: pb.baseAddress, lda: r, b: pd.baseAddress, ldb: columns, c: pc.baseAddress, ldc: columns)
-                }
-            }
-            btb.withUnsafeMutableBufferPointer { pc in
-                BLAS.gemm(.transposed, .none, m: r, n: r, k: rows, a: pb.baseAddress, lda: r, b: pb.baseAddress, ldb: r, c: pc.baseAddress, ldc: r)
-            }
-        }
-        a32.withUnsafeBufferPointer { pa in
-            aat.withUnsafeMutableBufferPointer { pc in
-                BLAS.gemm(.none, .transposed, m: r, n: r, k: columns, a: pa.baseAddress, lda: columns, b: pa.baseAddress, ldb: columns, c: pc.baseAddress, ldc: r)
-            }
-        }
-        let cross = zip(btDelta, a32).reduce(0) { $0 + $1.0 * $1.1 }
-        let product = zip(btb, aat).reduce(0) { $0 + $1.0 * $1.1 }
-        let residual = max(0, deltaSquares - 2 * cross + product)
-        return 1 - residual / deltaSquares
     }
 }

@@ -54,59 +54,57 @@ extension LAPACK {
             return try svd(rows: rows, columns: columns, values: values, vectors: vectors, what: what)
         }
         guard rows < Int(Int32.max) / max(1, columns) else { throw .tooLarge(rows: rows, columns: columns) }
-        guard values.allSatisfy(\.isFinite) else { throw .nonFinite(what: what) }
+        let total = values.reduce(0) { $0 + $1 * $1 }
+        // A non-finite element makes the sum non-finite; only then is every element looked at.
+        guard total.isFinite || values.allSatisfy(\.isFinite) else { throw .nonFinite(what: what) }
         let (m, n, k) = (rows, columns, rank)
         let l = k + RandomizedSVD.oversampling
-        let total = values.reduce(0) { $0 + $1 * $1 }
-        // qt is Qᵀ row-major (l × m), i.e. Q column-major (m × l) as LAPACK wants it; b is B = Qᵀ A
-        // row-major (l × n), i.e. Bᵀ column-major (n × l), which is Aᵀ Q for the next power step.
-        var qt = [Double](repeating: 0, count: l * m), b = [Double](repeating: 0, count: l * n)
-        var omega = gaussian(count: l * n)
-        productWithTranspose(omega, rows: l, values, m: m, n: n, into: &qt)
-        omega = []
-        try orthonormalize(&qt, rows: m, columns: l, what: what)
+        // OpenBLAS runs these skinny products about twice as fast with the long side as the output's
+        // rows, so each pass over A writes a tall m × l or n × l result; the l-row transposes between
+        // them cost nothing next to a pass. x is the test matrix, row-major l × n: first the Gaussian
+        // Ω, then Zᵀ with Z = qr(Aᵀ Q), the power step.
+        var x = gaussian(count: l * n)
         var previous = -Double.infinity, iteration = 0
-        var small: SingularValueDecomposition
+        var q: [Double], small: SingularValueDecomposition
         while true {
-            values.withUnsafeBufferPointer { pa in
-                qt.withUnsafeBufferPointer { pq in
-                    b.withUnsafeMutableBufferPointer { pb in
-                        BLAS.gemm(.none, .none, m: l, n: n, k: m, a: pq.baseAddress, lda: m, b: pa.baseAddress, ldb: n, c: pb.baseAddress, ldc: n)
-                    }
-                }
-            }
-            small = try svd(rows: l, columns: n, values: b, vectors: true, what: what)
+            // Q = qr(A · xᵀ): the row-major m × l sample, transposed to the column-major LAPACK wants.
+            var y = transpose(multiply(.none, values, .transposed, x, m: m, n: l, k: n, lda: n, ldb: n), rows: m, columns: l)
+            try orthonormalize(&y, rows: m, columns: l, what: what)
+            q = transpose(y, rows: l, columns: m)
+            // B = Qᵀ A (row-major l × n) as the transpose of Aᵀ Q; also Bᵀ column-major for the next QR.
+            x = transpose(multiply(.transposed, values, .none, q, m: n, n: l, k: m, lda: n, ldb: l), rows: n, columns: l)
+            small = try svd(rows: l, columns: n, values: x, vectors: true, what: what)
             let energy = small.singularValues.prefix(k).reduce(0) { $0 + $1 * $1 }
             if energy - previous <= RandomizedSVD.energyTolerance * total || iteration == RandomizedSVD.maximumPowerIterations { break }
             previous = energy
             iteration += 1
-            try orthonormalize(&b, rows: n, columns: l, what: what)
-            productWithTranspose(b, rows: l, values, m: m, n: n, into: &qt)
-            try orthonormalize(&qt, rows: m, columns: l, what: what)
+            try orthonormalize(&x, rows: n, columns: l, what: what)
         }
         let sigma = Array(small.singularValues.prefix(k))
         guard vectors else { return SingularValueDecomposition(rows: m, columns: n, u: [], singularValues: sigma, vt: []) }
-        var u = [Double](repeating: 0, count: m * k)
-        qt.withUnsafeBufferPointer { pq in
-            small.u.withUnsafeBufferPointer { pu in
-                u.withUnsafeMutableBufferPointer { pc in
-                    BLAS.gemm(.transposed, .none, m: m, n: k, k: l, a: pq.baseAddress, lda: m, b: pu.baseAddress, ldb: l, c: pc.baseAddress, ldc: k)
-                }
-            }
-        }
+        let u = multiply(.none, q, .none, small.u, m: m, n: k, k: l, lda: l, ldb: l)
         return SingularValueDecomposition(rows: m, columns: n, u: u, singularValues: sigma, vt: Array(small.vt.prefix(k * n)))
     }
 
-    /// C = X · Aᵀ for X row-major `rows × n` and A row-major `m × n`: C row-major `rows × m`, which is
-    /// A·Xᵀ column-major (m × rows), the sample LAPACK orthonormalises.
-    private static func productWithTranspose(_ x: [Double], rows: Int, _ a: [Double], m: Int, n: Int, into c: inout [Double]) {
-        x.withUnsafeBufferPointer { px in
-            a.withUnsafeBufferPointer { pa in
+    /// op(A) · op(B) as a new row-major `m × n` array (`lda`, `ldb`: the stored row strides).
+    private static func multiply(_ transA: BLAS.Transpose, _ a: [Double], _ transB: BLAS.Transpose, _ b: [Double],
+                                 m: Int, n: Int, k: Int, lda: Int, ldb: Int) -> [Double] {
+        var c = [Double](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    BLAS.gemm(.none, .transposed, m: rows, n: m, k: n, a: px.baseAddress, lda: n, b: pa.baseAddress, ldb: n, c: pc.baseAddress, ldc: m)
+                    BLAS.gemm(transA, transB, m: m, n: n, k: k, a: pa.baseAddress, lda: lda, b: pb.baseAddress, ldb: ldb, c: pc.baseAddress, ldc: n)
                 }
             }
         }
+        return c
+    }
+
+    /// The transpose of the row-major `rows × columns` matrix `values` (row-major `columns × rows`).
+    private static func transpose(_ values: [Double], rows: Int, columns: Int) -> [Double] {
+        var result = [Double](repeating: 0, count: values.count)
+        for r in 0..<rows { for c in 0..<columns { result[c * rows + r] = values[r * columns + c] } }
+        return result
     }
 
     /// `count` standard normal values from LAPACK's dlarnv with the fixed ``RandomizedSVD/seed``.

@@ -4,12 +4,14 @@
 
   svd_pair.py make OUT_DIR --rows M --cols N --spectrum lowrank|fast|slow|flat [--rank R] [--noise S] [--seed K]
       writes OUT_DIR/{mlp,model}_{base,tuned}.safetensors: the same float32 matrices as a v1-style MLP
-      state dict (fc1.weight, fc1.bias) and as a v2-style model tensor (model.layers.0.mlp.down_proj.weight).
+      state dict (fc1.weight, fc1.bias) and as a v2-style model tensor (model.layers.0.mlp.down_proj.weight, with an unchanged model.norm.weight).
       ΔW = U·diag(s)·Vᵀ (+ S·Gaussian noise) with s: lowrank = R values in [1, 0.5]; fast = 0.7^i;
       slow = 1/sqrt(i+1); flat = a Gaussian matrix (s near-flat), scaled to 1e-2 of the base.
   svd_pair.py check BASE.safetensors TUNED.safetensors [--adapter A.h5] --rank R
       prints JSON: numpy's exact captured share, numerical rank (spec/math.md tolerance) and leading
       singular values, and for an adapter the share of ‖ΔW‖² its factors (as stored) capture.
+  svd_pair.py share BASE.safetensors TUNED.safetensors A.h5
+      prints 1 − ‖ΔW − B·A‖²/‖ΔW‖² for the adapter's stored factors (no SVD: fast on large layers).
   svd_pair.py digests A.h5
       prints JSON {dataset path: sha256 of its little-endian bytes} for every factor dataset.
 """
@@ -50,7 +52,9 @@ def make(args):
     bias = np.zeros(m, dtype=np.float32)
     for side, w in (("base", base), ("tuned", tuned)):
         save_file({"fc1.weight": w, "fc1.bias": bias}, os.path.join(args.out, f"mlp_{side}.safetensors"))
-        save_file({"model.layers.0.mlp.down_proj.weight": w}, os.path.join(args.out, f"model_{side}.safetensors"))
+        # The norm (1-D, unchanged) keeps `import` from reading the file as a v1 MLP state dict.
+        save_file({"model.layers.0.mlp.down_proj.weight": w, "model.norm.weight": np.ones(n, dtype=np.float32)},
+                  os.path.join(args.out, f"model_{side}.safetensors"))
 
 
 def only_matrix(path):
@@ -87,6 +91,12 @@ def check(args):
     print(json.dumps(out))
 
 
+def share(args):
+    delta = only_matrix(args.tuned) - only_matrix(args.base)
+    b, a = factors(args.adapter)
+    print(f"{1 - ((delta - b @ a) ** 2).sum() / (delta ** 2).sum():.12f}")
+
+
 def digests(args):
     out = {}
     with h5py.File(args.adapter, "r") as f:
@@ -114,10 +124,14 @@ def main():
     p.add_argument("tuned")
     p.add_argument("--adapter")
     p.add_argument("--rank", type=int, required=True)
+    p = sub.add_parser("share")
+    p.add_argument("base")
+    p.add_argument("tuned")
+    p.add_argument("adapter")
     p = sub.add_parser("digests")
     p.add_argument("adapter")
     args = parser.parse_args()
-    {"make": make, "check": check, "digests": digests}[args.command](args)
+    {"make": make, "check": check, "share": share, "digests": digests}[args.command](args)
 
 
 if __name__ == "__main__":
