@@ -7,7 +7,8 @@
 # Runs are interleaved (randomized, exact, randomized, …); medians with [min–max] are printed.
 # "SVD part" is the factorisation alone (ADAPTOOL_TIMINGS=1 makes extract print it), "command" the
 # whole process (reading both files, ΔW, SVD, writing). Nothing is asserted.
-# Env: ADAPTOOL_BIN, BENCH_DIR, SVD_N (default 4096), SVD_RANK (16), SVD_RUNS (3).
+# Env: ADAPTOOL_BIN, BENCH_DIR, SVD_N (default 4096), SVD_RANK (16), SVD_RUNS (3),
+# SVD_EXTRACT_FORMATS ("v2 v1"; "" runs only the diff part).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${ADAPTOOL_BIN:-$PWD/.build/release/adaptool}"
@@ -18,13 +19,13 @@ DIR="${BENCH_DIR:-$PWD/out/bench}/svd-$N"
 PAIR=Tests/Scripts/svd_pair.py
 [ -x "$BIN" ] || { echo "bench-svd: $BIN missing; run make release" >&2; exit 1; }
 mkdir -p "$DIR"
-if [ ! -f "$DIR/noisy/v2_tuned.h5" ]; then
+if [ ! -f "$DIR/lora/v1_tuned.h5" ]; then
   python3 "$PAIR" make "$DIR/noisy" --rows "$N" --cols "$N" --spectrum lowrank --rank "$RANK" --noise 3e-6 --seed 11
   python3 "$PAIR" make "$DIR/lora" --rows "$N" --cols "$N" --spectrum lowrank --rank "$RANK" --seed 11
   for side in base tuned; do
     "$BIN" import "$DIR/noisy/model_$side.safetensors" -o "$DIR/noisy/v2_$side.h5" --force >/dev/null
     "$BIN" import "$DIR/noisy/mlp_$side.safetensors" -o "$DIR/noisy/v1_$side.h5" --force >/dev/null
-    "$BIN" import "$DIR/lora/model_$side.safetensors" -o "$DIR/lora/v2_$side.h5" --force >/dev/null
+    "$BIN" import "$DIR/lora/mlp_$side.safetensors" -o "$DIR/lora/v1_$side.h5" --force >/dev/null
   done
 fi
 
@@ -48,22 +49,23 @@ extract() {
   rm -f "$err"
 }
 
-# diff_rank PAIR FLAG…: one diff --json; sets SECONDS_TAKEN, RANK_FOUND
+# diff_rank PAIR FLAG…: one diff --json of the v1 pair (a v2 diff skips the rank above
+# TensorSetDiff.rankElementLimit = 2²² elements, so of a 4096² tensor); sets SECONDS_TAKEN, RANK_FOUND
 diff_rank() {
   local pair=$1; shift
   local start end json
   start=$(now)
-  json=$("$BIN" diff "$DIR/$pair/v2_base.h5" "$DIR/$pair/v2_tuned.h5" --json "$@" || true)
+  json=$("$BIN" diff "$DIR/$pair/v1_base.h5" "$DIR/$pair/v1_tuned.h5" --json "$@" || true)
   end=$(now)
   SECONDS_TAKEN=$(calc "$end - $start")
-  RANK_FOUND=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["tensors"][0]["values"]["numericalRank"])' <<<"$json")
+  RANK_FOUND=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["layers"][0]["weight"]["numericalRank"])' <<<"$json")
 }
 
 echo "load before: $(uptime | sed 's/.*load average/load average/')"
 printf '%-44s %26s %26s %8s\n' "job ($N × $N, rank $RANK, $RUNS interleaved runs)" "randomized s" "--exact s" "× faster"
 printf '%-44s %26s %26s %8s\n' "--------------------------------------------" "-------------" "---------" "--------"
 declare -A share
-for format in v2 v1; do
+for format in ${SVD_EXTRACT_FORMATS-v2 v1}; do
   runs=$RUNS
   [ "$format" = v1 ] && runs=1   # the v1 pair factors the same matrix; one exact run shows the same cost
   rc="" rs="" ec="" es=""
@@ -84,7 +86,7 @@ for pair in lora noisy; do
   label="diff rank, $([ "$pair" = lora ] && echo "rank-$RANK merge" || echo "rank $RANK + noise")"
   printf '%-44s %26s %26s %8.1f\n' "$label: whole command" "$(median <<<"$rc")" "$(median <<<"$ec")" "$(calc "$(med <<<"$ec") / $(med <<<"$rc")")"
 done
-for format in v2 v1; do
+for format in ${SVD_EXTRACT_FORMATS-v2 v1}; do
   r=$(python3 "$PAIR" share "$DIR/noisy/model_base.safetensors" "$DIR/noisy/model_tuned.safetensors" "$DIR/$format-randomized.h5")
   e=$(python3 "$PAIR" share "$DIR/noisy/model_base.safetensors" "$DIR/noisy/model_tuned.safetensors" "$DIR/$format---exact.h5")
   printf 'captured share %s: printed randomized %s, exact %s; numpy on the written factors: randomized %.9f, exact %.9f, difference %.2e (target < 1e-3)\n' \

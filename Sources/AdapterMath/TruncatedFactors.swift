@@ -18,7 +18,7 @@ public struct TruncatedFactors: Sendable {
     /// Factors `delta` (row-major `rows × columns`, float64, ‖delta‖_F² = `deltaSquares`) at `rank`.
     ///
     /// `.exact` is LAPACK's full SVD, with captured = Σ_{j≤r} σⱼ² / Σ σⱼ² as always. `.randomized`
-    /// (the default) runs ``LAPACK/randomizedSVD(rows:columns:values:rank:vectors:what:)`` and reports
+    /// (the default) runs ``LAPACK/randomizedSVD(rows:columns:values:rank:vectors:powerIterations:what:)`` and reports
     /// the true share of what is written, Σ_{j≤r} σ̃ⱼ² / ‖ΔW‖_F² = 1 − ‖ΔW − B·A‖_F² / ‖ΔW‖_F², with
     /// ‖ΔW‖_F² from the data, not from any sampled estimate (the CLI tests check it against numpy on
     /// the stored float32 factors).

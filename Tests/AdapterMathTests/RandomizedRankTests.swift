@@ -37,11 +37,17 @@ import Testing
         #expect(detail.singularValues?.count == WeightComparisonDetail.keptSingularValues)
     }
 
-    /// Rank 100 > the first probe of 64: the probe doubles to 128, whose smallest value is below the tolerance.
+    /// Rank 100 > the first probe of 64: the probe doubles to 128 (allowed here by a doubling fraction
+    /// of 4, so that a 600 × 560 matrix suffices), whose smallest value is below the tolerance.
     @Test func theProbeDoublesPastTheFirstSixtyFour() throws {
         let (rows, columns) = (600, 560)
-        #expect(RandomizedSVD.pays(rank: 128, rows: rows, columns: columns))
-        let (randomized, exact, _) = try Self.ranks(Self.pair(rows: rows, columns: columns, rank: 100, seed: 610), rows: rows, columns: columns)
+        let pair = Self.pair(rows: rows, columns: columns, rank: 100, seed: 610)
+        let delta = zip(pair.b, pair.a).map { Double($0) - Double($1) }
+        let largest = Double(max(pair.a.map(abs).max() ?? 0, pair.b.map(abs).max() ?? 0))
+        let doubled = try NumericalRank.spectrum(of: delta, rows: rows, columns: columns, largestWeight: largest, algorithm: .randomized,
+                                                 doublingFraction: 4, what: "ΔW")
+        #expect(doubled.values.count == 128 && doubled.values.filter { $0 > doubled.tolerance }.count == 100)
+        let (randomized, exact, _) = try Self.ranks(pair, rows: rows, columns: columns)
         #expect(exact.numericalRank == 100 && randomized.numericalRank == 100)
     }
 
