@@ -79,7 +79,7 @@ public enum AdapterDiff {
     /// Compares two adapters (labels name them in the output). ΔM and ΔD are taken along the first
     /// adapter's DoRA norm axis, or `normAxis` for LoRA; `figure` collects what a diff figure draws.
     public static func compare(_ a: Adapter, _ b: Adapter, labels: (String, String), tolerance: DiffTolerance = DiffTolerance(),
-                               normAxis: NormAxis = .output, computeRank: Bool = true,
+                               normAxis: NormAxis = .output, computeRank: Bool = true, algorithm: SVDAlgorithm = .randomized,
                                figure: DiffFigureRecorder? = nil) throws(LinearAlgebraError) -> AdapterDifference {
         var layers: [AdapterLayerDifference] = []
         for name in a.targetLayers + b.targetLayers.filter({ !a.targetLayers.contains($0) }) {
@@ -88,7 +88,7 @@ public enum AdapterDiff {
                                                factorsIdentical: false, productsMatch: false, isSame: false)
             if let la, let lb, la.b.rows == lb.b.rows, la.a.columns == lb.a.columns {
                 let detailed = try WeightComparison.compareInDetail(effectiveUpdate(la), effectiveUpdate(lb), rows: la.b.rows, columns: la.a.columns,
-                                                                    normAxis: a.normAxis ?? normAxis, tolerance: tolerance, computeRank: computeRank,
+                                                                    normAxis: a.normAxis ?? normAxis, tolerance: tolerance, computeRank: computeRank, algorithm: algorithm,
                                                                     what: "the update difference of layer \"\(name)\"")
                 let update = detailed.comparison
                 entry.update = update

@@ -56,9 +56,9 @@ public struct CheckpointDifference: Sendable, Codable, Equatable {
 /// Comparing two checkpoint files layer by layer (one layer of each in memory at a time).
 public enum CheckpointDiff {
     /// Diffs the checkpoints at `pathA` and `pathB`. ΔM and ΔD are taken along `normAxis`;
-    /// `computeRank` runs an SVD per changed layer; `figure` collects what a diff figure draws.
+    /// `computeRank` runs an SVD per changed layer (randomized, or LAPACK's full one with `algorithm: .exact`); `figure` collects what a diff figure draws.
     public static func compare(_ pathA: String, _ pathB: String, tolerance: DiffTolerance = DiffTolerance(),
-                               normAxis: NormAxis = .output, computeRank: Bool = true,
+                               normAxis: NormAxis = .output, computeRank: Bool = true, algorithm: SVDAlgorithm = .randomized,
                                figure: DiffFigureRecorder? = nil) throws -> CheckpointDifference {
         let fileA = try CheckpointFile(path: pathA), fileB = try CheckpointFile(path: pathB)
         let namesB = Set(fileB.layerNames)
@@ -71,7 +71,7 @@ public enum CheckpointDiff {
             if let shapeA, shapeA == shapeB {
                 let a = try fileA.readLayer(name), b = try fileB.readLayer(name)
                 let weight = try WeightComparison.compareInDetail(a.weight.values, b.weight.values, rows: shapeA[0], columns: shapeA[1], normAxis: normAxis,
-                                                                  tolerance: tolerance, computeRank: computeRank, what: "ΔW of layer \"\(name)\"")
+                                                                  tolerance: tolerance, computeRank: computeRank, algorithm: algorithm, what: "ΔW of layer \"\(name)\"")
                 entry.weight = weight.comparison
                 figure?.record(name, rows: shapeA[0], columns: shapeA[1], weight, rankRequested: computeRank, source: .layers)
                 entry.bias = BiasComparison.compare(a.bias, b.bias, tolerance: tolerance)

@@ -39,15 +39,18 @@ public struct ExtractedLayer: Sendable, Codable, Equatable {
     public var capturedShare: Double
     /// max |Δb|: bias changes, which an adapter cannot express (the caller should warn when > 0).
     public var biasChange: Double = 0
+    /// Wall-clock seconds the factorisation took (SVD and captured share), for benchmarks.
+    public var factorSeconds: Double = 0
 }
 
 /// Low-rank adapters from a full fine-tune by truncated SVD (spec/math.md §Extraction).
 public enum AdapterExtraction {
     /// The rank-`rank` adapter layer best explaining `tuned − base` in Frobenius norm (Eckart–Young),
     /// with B = U_r √S_r and A = √S_r V_rᵀ (balanced factors, scaling 1). For DoRA the magnitudes
-    /// are ‖TUNED‖ along `normAxis`. Returns nil when the weights are equal.
+    /// are ‖TUNED‖ along `normAxis`. Returns nil when the weights are equal. `algorithm` picks the
+    /// randomized SVD (default) or LAPACK's full one (see ``TruncatedFactors``).
     public static func extractLayer(base: Layer, tuned: Layer, rank: Int, method: AdapterMethod,
-                                    normAxis: NormAxis = .output) throws -> (AdapterLayer, ExtractedLayer)? {
+                                    normAxis: NormAxis = .output, algorithm: SVDAlgorithm = .randomized) throws -> (AdapterLayer, ExtractedLayer)? {
         guard rank >= 1 else { throw ExtractionError.invalidRank(rank) }
         guard base.weight.shape == tuned.weight.shape else {
             throw ExtractionError.shapeMismatch(layer: base.name, base: base.weight.shape, tuned: tuned.weight.shape)
@@ -56,19 +59,23 @@ public enum AdapterExtraction {
         let delta = zip(tuned.weight.values, base.weight.values).map { Double($0) - Double($1) }
         let deltaSquares = delta.reduce(0) { $0 + $1 * $1 }
         if deltaSquares == 0 { return nil }
-        let svd = try LAPACK.svd(rows: rows, columns: columns, values: delta, what: "TUNED − BASE of layer \"\(base.name)\"")
-        let r = min(rank, svd.count)
-        var a = Matrix(rows: r, columns: columns), b = Matrix(rows: rows, columns: r)
-        for j in 0..<r {
-            let root = svd.singularValues[j].squareRoot()
-            for i in 0..<rows { b.values[i * r + j] = Float(svd.u[i * svd.count + j] * root) }
-            for c in 0..<columns { a.values[j * columns + c] = Float(svd.vt[j * columns + c] * root) }
-        }
-        let captured = svd.singularValues.prefix(r).reduce(0) { $0 + $1 * $1 } / svd.singularValues.reduce(0) { $0 + $1 * $1 }
+        let factors = try TruncatedFactors.factor(delta, rows: rows, columns: columns, deltaSquares: deltaSquares, rank: rank,
+                                                  algorithm: algorithm, what: "TUNED − BASE of layer \"\(base.name)\"")
+        let r = factors.rank
+        let a = Matrix(rows: r, columns: columns, values: factors.a.map { Float($0) })
+        let b = Matrix(rows: rows, columns: r, values: factors.b.map { Float($0) })
         var magnitude: [Float]?
         if method == .dora { magnitude = norms(of: tuned.weight, along: normAxis) }
         let layer = AdapterLayer(name: base.name, a: a, b: b, magnitude: magnitude, scaling: 1)
-        return (layer, ExtractedLayer(name: base.name, rank: r, deltaNorm: deltaSquares.squareRoot(), capturedShare: captured))
+        return (layer, ExtractedLayer(name: base.name, rank: r, deltaNorm: deltaSquares.squareRoot(), capturedShare: factors.capturedShare,
+                                      factorSeconds: factors.seconds))
+    }
+
+    /// The provenance's `factorisation`: how the factors were computed (`suffix` adds what the format does after).
+    public static func factorisation(_ algorithm: SVDAlgorithm, suffix: String = "") -> String {
+        let svd = algorithm == .exact ? "truncated SVD (LAPACK dgesdd, float64)"
+            : "randomized truncated SVD (Halko-Martinsson-Tropp: seeded Gaussian sample, oversampling \(RandomizedSVD.oversampling), power iterations with dgeqrf/dorgqr, dgesdd of Q^T·dW; exact dgesdd where min(out, in) < \(RandomizedSVD.worthwhileFraction)·(rank + \(RandomizedSVD.oversampling)); float64)"
+        return svd + ", B = U_r·sqrt(S_r), A = sqrt(S_r)·V_r^T, scaling 1" + suffix
     }
 
     /// ‖W‖ per output row or per input column, in float64, rounded to float32.
@@ -87,7 +94,7 @@ public enum AdapterExtraction {
     /// memory at a time. Layers whose weights are equal are left out of the adapter; bias changes
     /// cannot be expressed and are reported in ``ExtractedLayer/biasChange``.
     public static func extract(base basePath: String, tuned tunedPath: String, rank: Int, method: AdapterMethod = .lora,
-                               normAxis: NormAxis = .output) throws -> (adapter: Adapter, layers: [ExtractedLayer]) {
+                               normAxis: NormAxis = .output, algorithm: SVDAlgorithm = .randomized) throws -> (adapter: Adapter, layers: [ExtractedLayer]) {
         guard rank >= 1 else { throw ExtractionError.invalidRank(rank) }
         let base = try CheckpointFile(path: basePath), tuned = try CheckpointFile(path: tunedPath)
         guard base.layerNames == tuned.layerNames else {
@@ -98,7 +105,7 @@ public enum AdapterExtraction {
             let b = try base.readLayer(name), t = try tuned.readLayer(name)
             guard b.weight.shape == t.weight.shape else { throw ExtractionError.shapeMismatch(layer: name, base: b.weight.shape, tuned: t.weight.shape) }
             let biasChange = zip(b.bias, t.bias).map { abs(Double($1) - Double($0)) }.max() ?? 0
-            if case let (layer, extracted)? = try extractLayer(base: b, tuned: t, rank: rank, method: method, normAxis: normAxis) {
+            if case let (layer, extracted)? = try extractLayer(base: b, tuned: t, rank: rank, method: method, normAxis: normAxis, algorithm: algorithm) {
                 var report = extracted
                 report.biasChange = biasChange
                 layers.append(layer)
@@ -111,7 +118,7 @@ public enum AdapterExtraction {
         let provenance: [String: String] = [
             "operation": "extract", "tool": FormatV1.toolVersion, "base": basePath, "base_fingerprint": base.storedFingerprint,
             "tuned": tunedPath, "tuned_fingerprint": tuned.storedFingerprint, "rank": String(rank), "method": method.rawValue,
-            "factorisation": "truncated SVD (LAPACK dgesdd, float64), B = U_r·sqrt(S_r), A = sqrt(S_r)·V_r^T, scaling 1",
+            "factorisation": factorisation(algorithm),
         ]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

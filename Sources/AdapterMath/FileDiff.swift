@@ -53,15 +53,15 @@ public enum FileDiff {
     /// Diffs `pathA` and `pathB`, two checkpoints or two adapters; `figure` collects what a diff
     /// figure draws.
     public static func compare(_ pathA: String, _ pathB: String, tolerance: DiffTolerance = DiffTolerance(),
-                               normAxis: NormAxis = .output, computeRank: Bool = true,
+                               normAxis: NormAxis = .output, computeRank: Bool = true, algorithm: SVDAlgorithm = .randomized,
                                figure: DiffFigureRecorder? = nil) throws -> FileDifference {
         switch (try isAdapter(pathA), try isAdapter(pathB)) {
         case (false, false):
-            return .checkpoints(try CheckpointDiff.compare(pathA, pathB, tolerance: tolerance, normAxis: normAxis, computeRank: computeRank,
+            return .checkpoints(try CheckpointDiff.compare(pathA, pathB, tolerance: tolerance, normAxis: normAxis, computeRank: computeRank, algorithm: algorithm,
                                                            figure: figure))
         case (true, true):
             return .adapters(try AdapterDiff.compare(try Adapter.read(from: pathA), try Adapter.read(from: pathB), labels: (pathA, pathB),
-                                                     tolerance: tolerance, normAxis: normAxis, computeRank: computeRank, figure: figure))
+                                                     tolerance: tolerance, normAxis: normAxis, computeRank: computeRank, algorithm: algorithm, figure: figure))
         case (false, true): throw DiffError.mixedKinds(checkpoint: pathA, adapter: pathB)
         case (true, false): throw DiffError.mixedKinds(checkpoint: pathB, adapter: pathA)
         }

@@ -43,20 +43,21 @@ public struct WeightComparison: Sendable, Codable, Equatable {
     public static let reportedSingularValues = 8
 
     /// Compares `a` and `b`, both row-major `rows × columns`, accumulating in float64.
-    /// `computeRank` runs an SVD of ΔW (the costly part for large layers).
+    /// `computeRank` runs an SVD of ΔW (the costly part for large layers): randomized by default,
+    /// LAPACK's full one with `algorithm: .exact` (``NumericalRank/spectrum(of:rows:columns:largestWeight:algorithm:what:)``).
     public static func compare<T: BinaryFloatingPoint>(
         _ a: [T], _ b: [T], rows: Int, columns: Int, normAxis: NormAxis = .output,
-        tolerance: DiffTolerance = DiffTolerance(), computeRank: Bool = true, what: String = "ΔW"
+        tolerance: DiffTolerance = DiffTolerance(), computeRank: Bool = true, algorithm: SVDAlgorithm = .randomized, what: String = "ΔW"
     ) throws(LinearAlgebraError) -> WeightComparison {
         try compareInDetail(a, b, rows: rows, columns: columns, normAxis: normAxis, tolerance: tolerance,
-                            computeRank: computeRank, what: what).comparison
+                            computeRank: computeRank, algorithm: algorithm, what: what).comparison
     }
 
-    /// ``compare(_:_:rows:columns:normAxis:tolerance:computeRank:what:)`` in the same single pass,
+    /// ``compare(_:_:rows:columns:normAxis:tolerance:computeRank:algorithm:what:)`` in the same single pass,
     /// also keeping what a figure draws: each slice's Δm and ΔD and the leading singular values.
     public static func compareInDetail<T: BinaryFloatingPoint>(
         _ a: [T], _ b: [T], rows: Int, columns: Int, normAxis: NormAxis = .output,
-        tolerance: DiffTolerance = DiffTolerance(), computeRank: Bool = true, what: String = "ΔW"
+        tolerance: DiffTolerance = DiffTolerance(), computeRank: Bool = true, algorithm: SVDAlgorithm = .randomized, what: String = "ΔW"
     ) throws(LinearAlgebraError) -> (comparison: WeightComparison, detail: WeightComparisonDetail) {
         precondition(a.count == rows * columns && b.count == a.count, "compare needs two \(rows)×\(columns) matrices")
         var deltaSquares = 0.0, aSquares = 0.0, bSquares = 0.0, dot = 0.0, maxDelta = 0.0, maxWeight = 0.0
@@ -92,8 +93,8 @@ public struct WeightComparison: Sendable, Codable, Equatable {
             magnitudeChange: slices == 0 ? 0 : magnitude / Double(slices), directionChange: slices == 0 ? 0 : direction / Double(slices),
             normAxis: normAxis, withinTolerance: within)
         if computeRank, normDelta.isFinite {
-            let values = try NumericalRank.singularValues(of: delta, rows: rows, columns: columns, what: what)
-            let tolerance = NumericalRank.tolerance(largestSingularValue: values.first ?? 0, rows: rows, columns: columns, largestWeight: maxWeight)
+            let (values, tolerance) = try NumericalRank.spectrum(of: delta, rows: rows, columns: columns, largestWeight: maxWeight,
+                                                                 algorithm: algorithm, what: what)
             result.rankTolerance = tolerance
             result.numericalRank = values.filter { $0 > tolerance }.count
             result.leadingSingularValues = Array(values.prefix(reportedSingularValues))

@@ -79,7 +79,7 @@ public enum TensorAdapterDiff {
     /// ΔM and ΔD of the updates are taken along `normAxis`; `figure` collects what a diff figure draws.
     public static func compare(_ a: any LowRankFactorSource, _ b: any LowRankFactorSource, labels: (String, String),
                                base: (any TensorReader)? = nil, tolerance: DiffTolerance = DiffTolerance(),
-                               normAxis: NormAxis = .output, computeRank: Bool = true,
+                               normAxis: NormAxis = .output, computeRank: Bool = true, algorithm: SVDAlgorithm = .randomized,
                                figure: DiffFigureRecorder? = nil) throws -> TensorAdapterDifference {
         let methodA = try LowRankMethods.named(a.manifest.method), methodB = try LowRankMethods.named(b.manifest.method)
         let targetsA = a.manifest.targetsByTensor, targetsB = b.manifest.targetsByTensor
@@ -106,7 +106,7 @@ public enum TensorAdapterDiff {
                     let deltaB = try methodB.delta(of: weight, out: shape.out, inputs: shape.inputs, factors: valuesB, scaling: tb.scaling, target: name)
                     let rank = computeRank && deltaA.count <= TensorSetDiff.rankElementLimit
                     let detailed = try WeightComparison.compareInDetail(deltaA, deltaB, rows: shape.out, columns: shape.inputs, normAxis: normAxis,
-                                                                        tolerance: tolerance, computeRank: rank, what: "the update difference of \"\(name)\"")
+                                                                        tolerance: tolerance, computeRank: rank, algorithm: algorithm, what: "the update difference of \"\(name)\"")
                     figure?.record(DiffFigureModule.name(ofTensor: name), rows: shape.out, columns: shape.inputs, detailed,
                                    rankRequested: computeRank, source: .adapterTargets)
                     entry.update = detailed.comparison

@@ -18,9 +18,10 @@ public struct ExtractedTarget: Sendable {
 public enum TensorExtraction {
     /// Extracts targets for every tensor `include` accepts (default: 2-D floating tensors whose
     /// name ends in `.weight`). Tensors that differ but are not included, or are missing on one
-    /// side or shaped differently, are returned in `inexpressible` by name.
+    /// side or shaped differently, are returned in `inexpressible` by name. `algorithm` picks the
+    /// randomized SVD (default) or LAPACK's full one (see ``TruncatedFactors``).
     public static func extract(base: any TensorReader, tuned: any TensorReader, labels: (base: String, tuned: String),
-                               rank: Int, method: any LowRankMethod.Type,
+                               rank: Int, method: any LowRankMethod.Type, algorithm: SVDAlgorithm = .randomized,
                                include: (TensorInfo) -> Bool = isLinearWeight,
                                layout: (TensorInfo) -> WeightLayout = { _ in .outputMajor }) throws -> (targets: [ExtractedTarget], inexpressible: [String]) {
         guard rank >= 1 else { throw ExtractionError.invalidRank(rank) }
@@ -38,7 +39,7 @@ public enum TensorExtraction {
                 continue
             }
             targets.append(try extractTarget(info: info, base: baseBytes, tuned: tunedBytes, tunedDType: tunedInfo.dtype, rank: rank,
-                                             method: method, layout: layout(info)))
+                                             method: method, layout: layout(info), algorithm: algorithm))
         }
         for info in tuned.tensors where base.info(named: info.name) == nil { inexpressible.append(info.name) }
         guard !targets.isEmpty else { throw ExtractionError.identical(base: labels.base, tuned: labels.tuned) }
@@ -53,7 +54,7 @@ public enum TensorExtraction {
     /// `layout` says how the tensor is stored: an `inputMajor` one (`[in, out]`, GPT-2's Conv1D) is
     /// transposed to `[out, in]` first, so the factors are in PEFT's orientation.
     private static func extractTarget(info: TensorInfo, base baseBytes: [UInt8], tuned tunedBytes: [UInt8], tunedDType: TensorDType, rank: Int,
-                                      method: any LowRankMethod.Type, layout: WeightLayout) throws -> ExtractedTarget {
+                                      method: any LowRankMethod.Type, layout: WeightLayout, algorithm: SVDAlgorithm) throws -> ExtractedTarget {
         let (rows, columns) = layout == .outputMajor ? (info.shape[0], info.shape[1]) : (info.shape[1], info.shape[0])
         func widened(_ bytes: [UInt8], _ dtype: TensorDType) -> [Double] {
             var values = [Double](repeating: 0, count: info.elementCount)
@@ -62,18 +63,14 @@ public enum TensorExtraction {
             }
             return values
         }
-        let base = widened(baseBytes, info.dtype), tuned = widened(tunedBytes, tunedDType)
-        let delta = zip(tuned, base).map { $0 - $1 }
+        let tuned = widened(tunedBytes, tunedDType)
+        var delta = widened(baseBytes, info.dtype)   // BASE, turned into TUNED − BASE in place (no third copy)
+        for i in delta.indices { delta[i] = tuned[i] - delta[i] }
         let deltaSquares = delta.reduce(0) { $0 + $1 * $1 }
-        let svd = try LAPACK.svd(rows: rows, columns: columns, values: delta, what: "TUNED − BASE of tensor \"\(info.name)\"")
-        let r = min(rank, svd.count)
-        var a = [Double](repeating: 0, count: r * columns), b = [Double](repeating: 0, count: rows * r)
-        for j in 0..<r {
-            let root = svd.singularValues[j].squareRoot()
-            for i in 0..<rows { b[i * r + j] = svd.u[i * svd.count + j] * root }
-            for c in 0..<columns { a[j * columns + c] = svd.vt[j * columns + c] * root }
-        }
-        var values = ["A": a, "B": b]
+        let factors = try TruncatedFactors.factor(delta, rows: rows, columns: columns, deltaSquares: deltaSquares, rank: rank,
+                                                  algorithm: algorithm, what: "TUNED − BASE of tensor \"\(info.name)\"")
+        let r = factors.rank
+        var values = ["A": factors.a, "B": factors.b]
         tuned.withUnsafeBufferPointer { pointer in
             values.merge(method.extractionFactors(tuned: pointer, out: rows, inputs: columns)) { first, _ in first }
         }
@@ -81,10 +78,9 @@ public enum TensorExtraction {
         for (role, shape) in method.factorShapes(out: rows, inputs: columns, rank: r) {
             infos[role] = TensorInfo(name: role, dtype: .float32, shape: shape)
         }
-        let total = svd.singularValues.reduce(0) { $0 + $1 * $1 }
-        let captured = total == 0 ? 1 : svd.singularValues.prefix(r).reduce(0) { $0 + $1 * $1 } / total
         return ExtractedTarget(target: LowRankTarget(tensor: info.name, rank: r, scaling: 1, layout: layout, factors: infos),
                                factors: LowRankFactors(rank: r, values: values),
-                               report: ExtractedLayer(name: info.name, rank: r, deltaNorm: deltaSquares.squareRoot(), capturedShare: captured))
+                               report: ExtractedLayer(name: info.name, rank: r, deltaNorm: deltaSquares.squareRoot(), capturedShare: factors.capturedShare,
+                                                      factorSeconds: factors.seconds))
     }
 }

@@ -78,7 +78,7 @@ public enum TensorSetDiff {
     /// Diffs `a` against `b` (labels name them in reports). ΔM and ΔD of matrices are taken along
     /// `normAxis`; `figure` collects what a diff figure draws for each matrix.
     public static func compare(_ a: any TensorReader, _ b: any TensorReader, labels: (String, String),
-                               tolerance: DiffTolerance = DiffTolerance(), normAxis: NormAxis = .output, computeRank: Bool = true,
+                               tolerance: DiffTolerance = DiffTolerance(), normAxis: NormAxis = .output, computeRank: Bool = true, algorithm: SVDAlgorithm = .randomized,
                                figure: DiffFigureRecorder? = nil) throws -> TensorSetDifference {
         var differences: [TensorDifference] = []
         for infoA in a.tensors {
@@ -87,7 +87,7 @@ public enum TensorSetDiff {
                                                     identical: false, decidedByDigest: false, values: nil, isSame: false))
                 continue
             }
-            differences.append(try compare(infoA, infoB, a, b, tolerance: tolerance, normAxis: normAxis, computeRank: computeRank, figure: figure))
+            differences.append(try compare(infoA, infoB, a, b, tolerance: tolerance, normAxis: normAxis, computeRank: computeRank, algorithm: algorithm, figure: figure))
         }
         for infoB in b.tensors where a.info(named: infoB.name) == nil {
             differences.append(TensorDifference(name: infoB.name, presence: .second, first: nil, second: TensorSummary(infoB),
@@ -97,7 +97,7 @@ public enum TensorSetDiff {
     }
 
     private static func compare(_ infoA: TensorInfo, _ infoB: TensorInfo, _ a: any TensorReader, _ b: any TensorReader,
-                                tolerance: DiffTolerance, normAxis: NormAxis, computeRank: Bool,
+                                tolerance: DiffTolerance, normAxis: NormAxis, computeRank: Bool, algorithm: SVDAlgorithm,
                                 figure: DiffFigureRecorder?) throws -> TensorDifference {
         var result = TensorDifference(name: infoA.name, presence: .both, first: TensorSummary(infoA), second: TensorSummary(infoB),
                                       identical: false, decidedByDigest: false, values: nil, isSame: false)
@@ -119,7 +119,7 @@ public enum TensorSetDiff {
         let (rows, columns) = isMatrix ? (infoA.shape[0], infoA.shape[1]) : (1, infoA.elementCount)
         let rank = computeRank && isMatrix && infoA.elementCount <= rankElementLimit
         let detailed = try WeightComparison.compareInDetail(valuesA, valuesB, rows: rows, columns: columns, normAxis: isMatrix ? normAxis : .output,
-                                                            tolerance: tolerance, computeRank: rank, what: "Δ\(infoA.name)")
+                                                            tolerance: tolerance, computeRank: rank, algorithm: algorithm, what: "Δ\(infoA.name)")
         if isMatrix {
             figure?.record(DiffFigureModule.name(ofTensor: infoA.name), rows: rows, columns: columns, detailed, rankRequested: computeRank,
                            source: .tensors)

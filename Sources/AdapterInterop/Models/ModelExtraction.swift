@@ -28,19 +28,20 @@ public enum ModelExtraction {
         [FileKind.detect(base), FileKind.detect(tuned)].contains { TensorSources.isModel($0) && !$0.isVersion1 }
     }
 
-    /// Extracts a rank-`rank` adapter of `method` from `tuned` − `base` into `output` (atomically).
+    /// Extracts a rank-`rank` adapter of `method` from `tuned` − `base` into `output` (atomically),
+    /// by the randomized SVD or, with `algorithm: .exact`, LAPACK's full one.
     public static func run(base basePath: String, tuned tunedPath: String, rank: Int, method: any LowRankMethod.Type,
-                           output: String, options: WriteOptions = WriteOptions()) throws -> Summary {
+                           output: String, options: WriteOptions = WriteOptions(), algorithm: SVDAlgorithm = .randomized) throws -> Summary {
         let base = try TensorSources.open(basePath), tuned = try TensorSources.open(tunedPath)
         guard base.reader.tensors.contains(where: { tuned.reader.info(named: $0.name)?.shape == $0.shape }) else {
             throw InteropError.unknownSource(path: tunedPath, problem: "shares no tensor (same name and shape) with the base \(basePath); extract needs a fine-tune of that same model")
         }
         let layout: WeightLayout = base.storesWeightsInputMajor ? .inputMajor : .outputMajor
         let (targets, inexpressible) = try TensorExtraction.extract(base: base.reader, tuned: tuned.reader, labels: (basePath, tunedPath),
-                                                                     rank: rank, method: method, layout: { _ in layout })
+                                                                     rank: rank, method: method, algorithm: algorithm, layout: { _ in layout })
         let fingerprint = try base.v2Fingerprint()
         let writer = try TensorAdapterWriter(path: output, method: method.name, baseFingerprint: fingerprint,
-                                             provenance: provenance(base: base, tuned: tuned, rank: rank, method: method), options: options)
+                                             provenance: provenance(base: base, tuned: tuned, rank: rank, method: method, algorithm: algorithm), options: options)
         for extracted in targets {
             if let info = base.reader.info(named: extracted.target.tensor) {
                 try LowRankMethods.validate(extracted.target, method: method, base: info)
@@ -52,12 +53,12 @@ public enum ModelExtraction {
     }
 
     /// The provenance JSON: inputs, rank, method and how the factors were computed.
-    private static func provenance(base: TensorSource, tuned: TensorSource, rank: Int, method: any LowRankMethod.Type) -> String {
+    private static func provenance(base: TensorSource, tuned: TensorSource, rank: Int, method: any LowRankMethod.Type, algorithm: SVDAlgorithm) -> String {
         JSONValue.object([
             ("operation", .string("extract")), ("tool", .string(FormatV1.toolVersion)),
             ("base", .string(base.path)), ("tuned", .string(tuned.path)), ("architecture", .string(base.architecture)),
             ("rank", .number(Double(rank))), ("method", .string(method.name)),
-            ("factorisation", .string("truncated SVD (LAPACK dgesdd, float64), B = U_r·sqrt(S_r), A = sqrt(S_r)·V_r^T, scaling 1, rounded once to float32")),
+            ("factorisation", .string(AdapterExtraction.factorisation(algorithm, suffix: ", rounded once to float32"))),
         ]).serialized
     }
 }

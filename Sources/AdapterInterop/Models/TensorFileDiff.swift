@@ -47,19 +47,19 @@ public enum TensorFileDiff {
     /// ΔW depends on when two adapters are compared. ΔM and ΔD are taken along `normAxis`;
     /// `figure` collects what a diff figure draws.
     public static func compare(_ a: String, _ b: String, base: String? = nil, tolerance: DiffTolerance = DiffTolerance(),
-                               normAxis: NormAxis = .output, computeRank: Bool = true,
+                               normAxis: NormAxis = .output, computeRank: Bool = true, algorithm: SVDAlgorithm = .randomized,
                                figure: DiffFigureRecorder? = nil) throws -> Result {
         let kindA = FileKind.detect(a), kindB = FileKind.detect(b)
         switch (TensorSources.isModel(kindA), TensorSources.isModel(kindB)) {
         case (true, true):
             let sourceA = try TensorSources.open(a, kind: kindA, expected: expected), sourceB = try TensorSources.open(b, kind: kindB, expected: expected)
             return .tensors(try TensorSetDiff.compare(sourceA.reader, sourceB.reader, labels: (a, b), tolerance: tolerance, normAxis: normAxis,
-                                                      computeRank: computeRank, figure: figure))
+                                                      computeRank: computeRank, algorithm: algorithm, figure: figure))
         case (false, false):
             let adapterA = try adapter(a, kind: kindA), adapterB = try adapter(b, kind: kindB)
             let reader = try base.map { path throws(InteropError) in try TensorSources.open(path).reader }
             return .adapters(try TensorAdapterDiff.compare(adapterA, adapterB, labels: (a, b), base: reader, tolerance: tolerance,
-                                                           normAxis: normAxis, computeRank: computeRank, figure: figure))
+                                                           normAxis: normAxis, computeRank: computeRank, algorithm: algorithm, figure: figure))
         case (true, false):
             _ = try adapter(b, kind: kindB)
             throw DiffError.mixedKinds(checkpoint: a, adapter: b)

@@ -6,7 +6,7 @@ import Foundation
 struct DiffCommand: AdaptoolCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff", abstract: "Compare two checkpoints or two adapters (exit 0 same, 1 different, 2 trouble).",
-        discussion: "Models of any architecture (v2 checkpoints, model folders, .safetensors files) are compared tensor by tensor, grouped by module; tensors whose stored digests match are not read. Two v2 adapters are compared target by target by their effective ΔW. Two v1 files, per layer: ‖ΔW‖_F, ‖ΔW‖_F/‖W_A‖_F, max|ΔW|, cosine, numerical rank of ΔW, DoRA's ΔM and ΔD, bias change. Adapters are compared by their effective update scaling·B·A. Same means |b − a| ≤ atol + rtol·|a| everywhere. --plot FILE.svg also draws, per changed module, the relative ‖ΔW‖, the singular values of ΔW (rank marked) and DoRA's ΔM-vs-ΔD.")
+        discussion: "Models of any architecture (v2 checkpoints, model folders, .safetensors files) are compared tensor by tensor, grouped by module; tensors whose stored digests match are not read. Two v2 adapters are compared target by target by their effective ΔW. Two v1 files, per layer: ‖ΔW‖_F, ‖ΔW‖_F/‖W_A‖_F, max|ΔW|, cosine, numerical rank of ΔW, DoRA's ΔM and ΔD, bias change. Adapters are compared by their effective update scaling·B·A. Same means |b − a| ≤ atol + rtol·|a| everywhere. The rank comes from the leading singular values by a randomized SVD (the probe doubles until one is below the tolerance; the full SVD where that does not pay off or with --exact). --plot FILE.svg also draws, per changed module, the relative ‖ΔW‖, the singular values of ΔW (rank marked) and DoRA's ΔM-vs-ΔD.")
 
     static var failureExitCode: Int32 { 2 }
 
@@ -31,6 +31,9 @@ struct DiffCommand: AdaptoolCommand {
     @Flag(help: "Skip the SVD behind the numerical rank (faster on large layers).")
     var noRank = false
 
+    @Flag(help: "Count the numerical rank from LAPACK's full SVD instead of the randomized leading singular values.")
+    var exact = false
+
     @Option(help: "For two v2 adapters of a method whose ΔW depends on the weight (DoRA): the base model to compute it on.")
     var base: String?
 
@@ -45,7 +48,7 @@ struct DiffCommand: AdaptoolCommand {
         let figure = plotOutput.plot.map { _ in DiffFigureRecorder() }
         if TensorFileDiff.handles(first, second) {
             let difference = try TensorFileDiff.compare(first, second, base: base, tolerance: DiffTolerance(atol: atol, rtol: rtol),
-                                                        normAxis: normAxis, computeRank: !noRank, figure: figure)
+                                                        normAxis: normAxis, computeRank: !noRank, algorithm: exact ? .exact : .randomized, figure: figure)
             if let figure { try plotOutput.write(figure.data(first: first, second: second).plot) }
             try TensorDiffReport.print(difference, json: json)
             if !difference.isSame { throw ExitCode(1) }
@@ -53,7 +56,7 @@ struct DiffCommand: AdaptoolCommand {
         }
         if base != nil { throw ValidationError("--base applies to two format v2 adapters; v1 files carry what their diff needs") }
         let difference = try FileDiff.compare(first, second, tolerance: DiffTolerance(atol: atol, rtol: rtol),
-                                              normAxis: normAxis, computeRank: !noRank, figure: figure)
+                                              normAxis: normAxis, computeRank: !noRank, algorithm: exact ? .exact : .randomized, figure: figure)
         if let figure { try plotOutput.write(figure.data(first: first, second: second).plot) }
         if json {
             switch difference {
