@@ -1,0 +1,113 @@
+import AdapterCore
+import Foundation
+
+/// Where a training step's time goes: each phase's share and GFLOP/s for the reference base MLP,
+/// LoRA r4 and DoRA r4 (input axis) steps, next to the GFLOP/s of reference SGEMMs measured in
+/// the same run (`adaptool roofline`, printed by `make bench`).
+///
+/// Runs on synthetic images (the arithmetic does not depend on the pixels); the phases come from
+/// ``StepProfiler`` around the same ``TrainingStep`` that ``Trainer`` runs.
+public enum Roofline {
+    /// The reference recipe's shape: batch 64, 3072-128-256-10.
+    static let batch = 64, hidden = [128, 256]
+    /// Steps run before anything is timed (page faults, OpenBLAS buffers, caches).
+    static let warmupSteps = 20
+
+    /// The report as printed lines; `steps` timed steps per job (both unprofiled and profiled).
+    public static func report(steps: Int, threads: Int = Trainer.defaultThreadCount) throws(TrainingError) -> [String] {
+        guard steps >= 1 else { throw .invalidOption(name: "--steps", problem: "is \(steps); expected at least 1") }
+        ParallelGEMM.configure(workers: threads)
+        let data = SyntheticCIFAR10.make(trainCount: batch * 16, testCount: 0, seed: 1).train
+        let base = Checkpoint.initialized(inputSize: CIFAR10.imageBytes, hidden: hidden, classes: CIFAR10.classCount, seed: 123)
+        let fingerprint = base.computeFingerprint()
+        var lines = ["roofline: batch \(batch), MLP 3072-\(hidden.map(String.init).joined(separator: "-"))-10, \(threads) workers, \(steps) steps per job"]
+        lines += referenceGEMMs(threads: threads)
+        let jobs: [(String, TrainableModel)] = [
+            ("base", TrainableModel(checkpoint: base, trainable: true)),
+            ("LoRA r4 all layers", try TrainableModel(base: base, adapter: AdapterRecipe(method: .lora)
+                .initialAdapter(for: base, baseFingerprint: fingerprint, seed: 123), trainable: true)),
+            ("DoRA r4 input axis", try TrainableModel(base: base, adapter: AdapterRecipe(method: .dora, normAxis: .input)
+                .initialAdapter(for: base, baseFingerprint: fingerprint, seed: 123), trainable: true)),
+        ]
+        for (title, model) in jobs { lines += profile(title, model: model, data: data, steps: steps) }
+        return lines
+    }
+
+    /// Times `steps` steps without the timers (the step time), then `steps` with them (the phases).
+    private static func profile(_ title: String, model: TrainableModel, data: CIFAR10Split, steps: Int) -> [String] {
+        let step = TrainingStep(network: model.network, batch: batch, adam: AdamSettings(learningRate: 0.005))
+        var random = SeededRandom(seed: 7)
+        var order = Array(0..<data.count)
+        random.shuffle(&order)
+        let batches = data.count / batch
+        func run(_ count: Int) {
+            for s in 0..<count { _ = step.run(data, order: order, range: (s % batches) * batch..<(s % batches + 1) * batch) }
+        }
+        run(warmupSteps)
+        let start = DispatchTime.now().uptimeNanoseconds
+        run(steps)
+        let stepSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(steps)
+        StepProfiler.start()
+        run(steps)
+        let phases = StepProfiler.stop()
+        let profiled = phases.reduce(0) { $0 + $1.seconds } / Double(steps)
+        let flops = phases.reduce(0) { $0 + $1.flops } / Double(steps)
+        var lines = ["", String(format: "%@ step: %.3f ms unprofiled = %.0f images/s, %.1f MFLOP = %.1f GFLOP/s (timed phases sum to %.3f ms)",
+                                title, stepSeconds * 1e3, Double(batch) / stepSeconds, flops / 1e6, flops / stepSeconds / 1e9, profiled * 1e3)]
+        lines.append(row("phase", "ms/step", "GFLOP/s", "share"))
+        for phase in phases {
+            let seconds = phase.seconds / Double(steps)
+            let rate = phase.flops > 0 ? String(format: "%.1f", phase.flops / phase.seconds / 1e9) : "-"
+            lines.append(row(phase.name, String(format: "%.4f", seconds * 1e3), rate, String(format: "%.1f %%", 100 * seconds / profiled)))
+        }
+        return lines
+    }
+
+    private static func row(_ name: String, _ time: String, _ rate: String, _ share: String) -> String {
+        let padded = name.count < 46 ? name + String(repeating: " ", count: 46 - name.count) : name
+        return "  " + padded + " " + [time, rate, share].map { String(repeating: " ", count: max(0, 9 - $0.count)) + $0 }.joined(separator: " ")
+    }
+
+    /// GFLOP/s of a large square SGEMM (both ways of using the cores) and of the batch-shaped products.
+    private static func referenceGEMMs(threads: Int) -> [String] {
+        let large = 2048
+        let square = gflops(m: large, n: large, k: large, repeats: 3) { a, b, c in
+            ParallelGEMM.gemm(.none, .none, m: large, n: large, k: large, a: a, lda: large, b: b, ldb: large, c: c, ldc: large)
+        }
+        BLAS.setThreadCount(threads)
+        let openBLAS = gflops(m: large, n: large, k: large, repeats: 3) { a, b, c in
+            BLAS.gemm(.none, .none, m: large, n: large, k: large, a: a, lda: large, b: b, ldb: large, c: c, ldc: large)
+        }
+        ParallelGEMM.configure(workers: threads)
+        let (rows, input, output) = (batch, CIFAR10.imageBytes, hidden[0])
+        let forward = gflops(m: rows, n: output, k: input, repeats: 400) { x, w, y in
+            ParallelGEMM.gemm(.none, .transposed, m: rows, n: output, k: input, a: x, lda: input, b: w, ldb: input, c: y, ldc: output)
+        }
+        let weightGradient = gflops(m: output, n: input, k: rows, repeats: 400) { dy, x, dw in
+            ParallelGEMM.gemm(.transposed, .none, m: output, n: input, k: rows, a: dy, lda: output, b: x, ldb: input, c: dw, ldc: input)
+        }
+        return [String(format: "reference SGEMM %d³: %.1f GFLOP/s split over %d single-threaded OpenBLAS calls (the engine's way), %.1f GFLOP/s OpenBLAS with %d threads",
+                       large, square, threads, openBLAS, threads),
+                String(format: "batch-shaped SGEMM: 64×3072 · (128×3072)ᵀ (fc1 forward) %.1f GFLOP/s, (64×128)ᵀ · 64×3072 (fc1 weight gradient) %.1f GFLOP/s",
+                       forward, weightGradient)]
+    }
+
+    /// Best of `repeats` timings of `body` on random operands (GFLOP/s of an m×k by k×n product).
+    private static func gflops(m: Int, n: Int, k: Int, repeats: Int,
+                               _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Double {
+        var random = SeededRandom(seed: 3)
+        let a = FloatBuffer((0..<(m * k)).map { _ in Float.random(in: -0.5..<0.5, using: &random) })
+        let b = FloatBuffer((0..<(k * n)).map { _ in Float.random(in: -0.5..<0.5, using: &random) })
+        let c = FloatBuffer(count: m * n)
+        body(a.pointer, b.pointer, c.pointer)
+        var best = Double.infinity
+        // Short products are timed in groups so the clock's resolution does not matter.
+        let group = max(1, repeats / 20), rounds = max(1, repeats / group)
+        for _ in 0..<rounds {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<group { body(a.pointer, b.pointer, c.pointer) }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(group))
+        }
+        return StepProfiler.gemmFlops(m: m, n: n, k: k) / best / 1e9
+    }
+}
