@@ -43,7 +43,7 @@ final class Network {
             layer.forward(x, rows: rows, into: y)
             if index < layers.count - 1 {
                 StepProfiler.measure("\(layer.name) forward ReLU", flops: Double(rows * layer.outputSize)) {
-                    for i in 0..<(rows * layer.outputSize) where y[i] < 0 { y[i] = 0 }
+                    Kernels.relu(y, count: rows * layer.outputSize)
                 }
             }
             x = UnsafePointer(y)
@@ -64,7 +64,7 @@ final class Network {
             if let dx {
                 // ReLU: the gradient passes where the activation was positive.
                 StepProfiler.measure("\(layers[index - 1].name) backward ReLU mask", flops: Double(rows * layer.inputSize)) {
-                    for i in 0..<(rows * layer.inputSize) where x[i] <= 0 { dx[i] = 0 }
+                    Kernels.reluMask(dx, activation: x, count: rows * layer.inputSize)
                 }
                 dy = UnsafePointer(dx)
             }
