@@ -1,18 +1,21 @@
 import Dispatch
+import Foundation
 
 /// Optional per-phase timers of a training step, for the roofline report (``Roofline``).
 ///
 /// Off by default: then ``measure(_:flops:_:)`` is one load and one branch around the phase (the
 /// name and the flop count are autoclosures, never evaluated), so the normal training path pays
 /// nothing measurable. On, it adds the wall time of each named phase and its floating-point work.
-/// Not thread-safe: enable it only around single-threaded driving code (the phases themselves may
-/// fan out to workers; their wall time is what is recorded).
+/// Only the thread that called ``start()`` records (the phases themselves may fan out to workers;
+/// their wall time is what is recorded), so other threads training at the same time are not timed.
 enum StepProfiler {
     /// Whether phases are timed.
     nonisolated(unsafe) private(set) static var isEnabled = false
     /// Accumulated phases in first-seen order.
     nonisolated(unsafe) private(set) static var phases: [Phase] = []
     nonisolated(unsafe) private static var index: [String: Int] = [:]
+    /// The thread that started timing.
+    nonisolated(unsafe) private static var owner = pthread_self()
 
     /// One named phase's totals.
     struct Phase: Sendable {
@@ -30,6 +33,7 @@ enum StepProfiler {
     static func start() {
         phases = []
         index = [:]
+        owner = pthread_self()
         isEnabled = true
     }
 
@@ -43,7 +47,7 @@ enum StepProfiler {
     /// Runs `body`; when enabled, adds its wall time and `flops` to phase `name`.
     @inline(__always)
     static func measure<T>(_ name: @autoclosure () -> String, flops: @autoclosure () -> Double = 0, _ body: () throws -> T) rethrows -> T {
-        guard isEnabled else { return try body() }
+        guard isEnabled, pthread_equal(owner, pthread_self()) != 0 else { return try body() }
         let start = DispatchTime.now().uptimeNanoseconds
         let result = try body()
         add(name(), seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, flops: flops())
