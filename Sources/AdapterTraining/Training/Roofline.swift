@@ -86,10 +86,20 @@ public enum Roofline {
         let weightGradient = gflops(m: output, n: input, k: rows, repeats: 400) { dy, x, dw in
             ParallelGEMM.gemm(.transposed, .none, m: output, n: input, k: rows, a: dy, lda: output, b: x, ldb: input, c: dw, ldc: input)
         }
+        BLAS.setThreadCount(threads)
+        let forwardOpenBLAS = gflops(m: rows, n: output, k: input, repeats: 400) { x, w, y in
+            BLAS.gemm(.none, .transposed, m: rows, n: output, k: input, a: x, lda: input, b: w, ldb: input, c: y, ldc: output)
+        }
+        let weightGradientOpenBLAS = gflops(m: output, n: input, k: rows, repeats: 400) { dy, x, dw in
+            BLAS.gemm(.transposed, .none, m: output, n: input, k: rows, a: dy, lda: output, b: x, ldb: input, c: dw, ldc: input)
+        }
+        ParallelGEMM.configure(workers: threads)
         return [String(format: "reference SGEMM %d³: %.1f GFLOP/s split over %d single-threaded OpenBLAS calls (the engine's way), %.1f GFLOP/s OpenBLAS with %d threads",
                        large, square, threads, openBLAS, threads),
                 String(format: "batch-shaped SGEMM: 64×3072 · (128×3072)ᵀ (fc1 forward) %.1f GFLOP/s, (64×128)ᵀ · 64×3072 (fc1 weight gradient) %.1f GFLOP/s",
-                       forward, weightGradient)]
+                       forward, weightGradient),
+                String(format: "  the same with OpenBLAS's own %d threads instead of the column split: %.1f and %.1f GFLOP/s",
+                       threads, forwardOpenBLAS, weightGradientOpenBLAS)]
     }
 
     /// Best of `repeats` timings of `body` on random operands (GFLOP/s of an m×k by k×n product).
