@@ -1,3 +1,4 @@
+import AdapterKit
 import AdapterTestSupport
 import Foundation
 import Testing
@@ -37,6 +38,20 @@ struct TrainingSpeedCLITests {
         // Shares of each job's phases add up to 100 %.
         let shares = result.stdout.split(separator: "\n").filter { $0.hasSuffix("%") }.compactMap { Double($0.split(separator: " ").dropLast().last ?? "") }
         #expect(abs(shares.reduce(0, +) - 300) < 3, "shares \(shares)")
+    }
+
+    /// The fast kernels keep training deterministic: the same seed and thread count, the same weights.
+    @Test func trainingIsDeterministicForTheSameSeedAndThreads() throws {
+        let folder = try TemporaryDirectory()
+        var fingerprints: [String] = []
+        for name in ["a.h5", "b.h5"] {
+            let result = try ExternalProcess.adaptool(["train", "base", "--synthetic", "--hidden", "24", "--epochs", "1", "--seed", "3", "--quiet",
+                                                        "-o", folder.file(name)], environment: ["ADAPTOOL_THREADS": "2"])
+            #expect(result.status == 0 && !result.crashed, "\(result.stderr)")
+            fingerprints.append(try TensorCheckpointFile(path: folder.file(name)).fingerprint)
+        }
+        #expect(fingerprints.count == 2 && fingerprints[0] == fingerprints[1])
+        #expect(try InputTest.leftovers(in: folder.path).isEmpty)
     }
 
     @Test func rooflineRefusesZeroSteps() throws {
