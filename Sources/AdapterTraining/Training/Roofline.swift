@@ -68,30 +68,39 @@ public enum Roofline {
         return "  " + padded + " " + [time, rate, share].map { String(repeating: " ", count: max(0, 9 - $0.count)) + $0 }.joined(separator: " ")
     }
 
+    /// Rounds over the reference products, each keeping its best figure: interleaved, so that other
+    /// load on the machine falls on both ways of using the cores alike.
+    static let referenceRounds = 3
+
     /// GFLOP/s of a large square SGEMM (both ways of using the cores) and of the batch-shaped products.
     private static func referenceGEMMs(threads: Int) -> [String] {
-        let large = 2048
-        let square = gflops(m: large, n: large, k: large, repeats: 3) { a, b, c in
-            ParallelGEMM.gemm(.none, .none, m: large, n: large, k: large, a: a, lda: large, b: b, ldb: large, c: c, ldc: large)
-        }
-        BLAS.setThreadCount(threads)
-        let openBLAS = gflops(m: large, n: large, k: large, repeats: 3) { a, b, c in
-            BLAS.gemm(.none, .none, m: large, n: large, k: large, a: a, lda: large, b: b, ldb: large, c: c, ldc: large)
-        }
-        ParallelGEMM.configure(workers: threads)
-        let (rows, input, output) = (batch, CIFAR10.imageBytes, hidden[0])
-        let forward = gflops(m: rows, n: output, k: input, repeats: 400) { x, w, y in
-            ParallelGEMM.gemm(.none, .transposed, m: rows, n: output, k: input, a: x, lda: input, b: w, ldb: input, c: y, ldc: output)
-        }
-        let weightGradient = gflops(m: output, n: input, k: rows, repeats: 400) { dy, x, dw in
-            ParallelGEMM.gemm(.transposed, .none, m: output, n: input, k: rows, a: dy, lda: output, b: x, ldb: input, c: dw, ldc: input)
-        }
-        BLAS.setThreadCount(threads)
-        let forwardOpenBLAS = gflops(m: rows, n: output, k: input, repeats: 400) { x, w, y in
-            BLAS.gemm(.none, .transposed, m: rows, n: output, k: input, a: x, lda: input, b: w, ldb: input, c: y, ldc: output)
-        }
-        let weightGradientOpenBLAS = gflops(m: output, n: input, k: rows, repeats: 400) { dy, x, dw in
-            BLAS.gemm(.transposed, .none, m: output, n: input, k: rows, a: dy, lda: output, b: x, ldb: input, c: dw, ldc: input)
+        let large = 2048, (rows, input, output) = (batch, CIFAR10.imageBytes, hidden[0])
+        var square = 0.0, openBLAS = 0.0, forward = 0.0, weightGradient = 0.0, forwardOpenBLAS = 0.0, weightGradientOpenBLAS = 0.0
+        for _ in 0..<referenceRounds {
+            for own in [false, true] {
+                // The engine's way: single-threaded OpenBLAS calls split over the workers; else OpenBLAS's own threads.
+                if own { BLAS.setThreadCount(threads) } else { ParallelGEMM.configure(workers: threads) }
+                let gemm: (BLAS.Transpose, BLAS.Transpose, Int, Int, Int, UnsafePointer<Float>, Int, UnsafePointer<Float>, Int,
+                           UnsafeMutablePointer<Float>, Int) -> Void = { ta, tb, m, n, k, a, lda, b, ldb, c, ldc in
+                    if own {
+                        BLAS.gemm(ta, tb, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+                    } else {
+                        ParallelGEMM.gemm(ta, tb, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+                    }
+                }
+                let big = gflops(m: large, n: large, k: large, repeats: 1) { gemm(.none, .none, large, large, large, $0, large, $1, large, $2, large) }
+                let shaped = gflops(m: rows, n: output, k: input, repeats: 200) {
+                    gemm(.none, .transposed, rows, output, input, $0, input, $1, input, $2, output)
+                }
+                let gradient = gflops(m: output, n: input, k: rows, repeats: 200) {
+                    gemm(.transposed, .none, output, input, rows, $0, output, $1, input, $2, input)
+                }
+                if own {
+                    (openBLAS, forwardOpenBLAS, weightGradientOpenBLAS) = (max(openBLAS, big), max(forwardOpenBLAS, shaped), max(weightGradientOpenBLAS, gradient))
+                } else {
+                    (square, forward, weightGradient) = (max(square, big), max(forward, shaped), max(weightGradient, gradient))
+                }
+            }
         }
         ParallelGEMM.configure(workers: threads)
         return [String(format: "reference SGEMM %d³: %.1f GFLOP/s split over %d single-threaded OpenBLAS calls (the engine's way), %.1f GFLOP/s OpenBLAS with %d threads",
