@@ -7,8 +7,9 @@
 #include <stdint.h>
 
 /// One Adam step over `count` parameters (PyTorch's form: ε after the root, bias corrections folded
-/// into `step_size` and `inverse_root_correction2`). Each value is computed exactly as the scalar
-/// expression in the header comment of AdamOptimizer (no fused multiply-add), at any vector width.
+/// into `step_size` and `inverse_root_correction2`): m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g·g,
+/// w ← w − step_size·m / (√v · inverse_root_correction2 + ε), rounded exactly like that scalar
+/// float32 expression (no fused multiply-add) at any vector width.
 void adaptool_adam_update(float *values, const float *gradients, float *m, float *v, size_t count,
                           float beta1, float beta2, float step_size, float inverse_root_correction2, float epsilon);
 
