@@ -34,7 +34,9 @@ let package = Package(
         .target(name: "AdapterMethods", dependencies: ["AdapterCore"]),
         // AdapterMath draws diff's figure (DiffFigureData+Plot) with AdapterPlots.
         .target(name: "AdapterMath", dependencies: ["AdapterCore", "AdapterMethods", "AdapterPlots"]),
-        .target(name: "AdapterTraining", dependencies: ["AdapterCore", "AdapterMath", "AdapterPlots"]),
+        // The training engine's arithmetic-bound loops in C, built per vector width (see its header).
+        .target(name: "CTrainingKernels"),
+        .target(name: "AdapterTraining", dependencies: ["AdapterCore", "AdapterMath", "AdapterPlots", "CTrainingKernels"]),
         .target(name: "AdapterInterop", dependencies: ["AdapterCore", "AdapterMethods", "AdapterMath"]),
         // Charts as SVG text (no dependency beyond AdapterCore's atomic output and errors).
         .target(name: "AdapterPlots", dependencies: ["AdapterCore"]),

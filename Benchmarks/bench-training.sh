@@ -2,7 +2,8 @@
 # Training and evaluation throughput of adaptool next to the PyTorch peer (../shared/peers/seed_reference.py),
 # plus the peak memory of a full training run. Figures are printed, never asserted.
 # Env: ADAPTOOL_BIN (release binary), BENCH_DIR (scratch), CIFAR10_DIR (data; else the shared full copy; else synthetic),
-#      BENCH_EPOCHS (adapter epochs measured, default 2: samples/s is per epoch), PEER_PYTHON (a python with torch).
+#      BENCH_EPOCHS (adapter epochs measured, default 2: samples/s is per epoch), PEER_PYTHON (a python with torch;
+#      default /work/venv-peft/bin/python when present, else python3; without torch the peer rows say n/a or quote figures).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${ADAPTOOL_BIN:-$PWD/.build/release/adaptool}"
@@ -35,13 +36,19 @@ us() { sed -n "s/^time per image: .*$1 \([0-9.]*\) µs.*/\1/p" "$DIR/eval.txt"; 
 
 # The PyTorch peer: measured when torch is importable, else the figures from ../shared/peers/README.md.
 PEER_PY="${PEER_PYTHON:-python3}"
+[ -n "${PEER_PYTHON:-}" ] || ! [ -x /work/venv-peft/bin/python ] || PEER_PY=/work/venv-peft/bin/python
 if "$PEER_PY" -c "import torch" 2>/dev/null; then
   "$PEER_PY" ../shared/peers/seed_reference.py "$DATA" --threads "$(nproc)" > "$DIR/peer.jsonl"
   peer_s() { sed -n "s/.*\"phase\": \"$1\".*\"train_s\": \([0-9.]*\).*/\1/p" "$DIR/peer.jsonl"; }
   PEER_BASE=$(peer_s base); PEER_LORA=$(peer_s lora); PEER_DORA=$(peer_s dora); PEER_NOTE="peer: measured in this run"
+  # Inference of the same MLP (and the seed's DoRA, unmerged) at eval's batch of 500.
+  "$PEER_PY" Benchmarks/peer_eval.py "$DATA" --threads "$(nproc)" > "$DIR/peer-eval.json" || echo "eval peer: Benchmarks/peer_eval.py failed (see above)"
+  PEER_EVAL_BASE=$(sed -n 's/.*"base": \([0-9]*\).*/\1/p' "$DIR/peer-eval.json")
+  PEER_EVAL_DORA=$(sed -n 's/.*"dora_unmerged": \([0-9]*\).*/\1/p' "$DIR/peer-eval.json")
 else
   echo "peer: torch not installed (the +cpu wheel's index is unreachable here; plain PyPI torch pulls several GB of CUDA wheels)"
   PEER_BASE=4.3; PEER_LORA=26.6; PEER_DORA=44.4
+  PEER_EVAL_BASE=""; PEER_EVAL_DORA=""  # not quoted anywhere: left empty without torch
   PEER_NOTE="peer figures QUOTED from ../shared/peers/README.md and issue #4 (PyTorch 2.13, 2 cores, 50k JPEG-approx images), NOT measured in this run"
 fi
 PEER_N=50000
@@ -58,9 +65,13 @@ row "train base (3072-128-256-10)" "$ab" "$(best "$DIR/base.csv")" "$pb" "$(rati
 row "train LoRA r4 all layers" "$al" "$(best "$DIR/lora.csv")" "$pl" "$(ratio "$al" "$pl")" "$(ratio "$(best "$DIR/lora.csv")" "$pl")" "≥2×"
 row "train DoRA r4 input axis" "$ad" "$(best "$DIR/dora.csv")" "$pd" "$(ratio "$ad" "$pd")" "$(ratio "$(best "$DIR/dora.csv")" "$pd")" "≥2.5×"
 row "train DoRA r4 input, detach-norm" "$add" "$(best "$DIR/dora-detach.csv")" "$pd" "$(ratio "$add" "$pd")" "$(ratio "$(best "$DIR/dora-detach.csv")" "$pd")" ""
-row "eval base+DoRA unmerged" "$eval_rate" "" "" "" "" ""
+eval_base=$(awk -v us="$(us base)" 'BEGIN { if (us > 0) printf "%.0f", 1e6 / us }')
+eval_ratio() { [ -n "$2" ] && ratio "$1" "$2" || echo "n/a"; }
+row "eval base (batch 500)" "$eval_base" "" "${PEER_EVAL_BASE:-n/a}" "$(eval_ratio "$eval_base" "$PEER_EVAL_BASE")" "" ""
+row "eval base+DoRA unmerged" "$eval_rate" "" "${PEER_EVAL_DORA:-n/a}" "$(eval_ratio "$eval_rate" "$PEER_EVAL_DORA")" "" ""
 echo
 echo "time per image (eval, batch 500): base $(us base) µs, unmerged DoRA $(us unmerged) µs, merged $(us merged) µs"
 echo "peak RSS of a full base training run (2 epochs, whole training set in memory as bytes): $PEAK (target < 1 GB)"
 echo "$PEER_NOTE"
+echo "eval peer: PyTorch inference (no autograd) of the same MLP over the test split at batch 500, images normalised before timing (Benchmarks/peer_eval.py); adaptool's eval figures include the uint8→float conversion; train figures are training time only (the per-epoch test passes of --metrics are excluded)"
 echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) (other processes on the same cores lower every figure)"

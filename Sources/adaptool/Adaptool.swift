@@ -18,6 +18,7 @@ struct Adaptool: ParsableCommand {
             ExtractCommand.self,
             ImportCommand.self,
             ExportCommand.self,
+            RooflineCommand.self,
         ])
 
     /// Parses and runs the command line. Help and `--version` print as usual; a usage error (a

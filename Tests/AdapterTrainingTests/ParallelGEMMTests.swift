@@ -7,7 +7,7 @@ import Testing
 struct ParallelGEMMTests {
     @Test(arguments: [BLAS.Transpose.none, .transposed], [BLAS.Transpose.none, .transposed])
     func splitProductEqualsOneCall(transA: BLAS.Transpose, transB: BLAS.Transpose) {
-        let (m, n, k) = (70, 1009, 40)  // m·n·k above the split threshold; n/3 rounds down, and not to whole chunks
+        let (m, n, k) = (110, 1009, 40)  // m·n·k above the split threshold; n/3 rounds down, and not to whole chunks
         #expect(m * n * k >= ParallelGEMM.parallelThreshold)
         var random = SeededGenerator(seed: 21)
         let a = random.floats(m * k), b = random.floats(k * n), start = random.floats(m * n)

@@ -1,3 +1,4 @@
+import CTrainingKernels
 import Foundation
 
 /// Adam with PyTorch's semantics (bias-corrected moments, ε added after the square root).
@@ -53,30 +54,8 @@ final class AdamOptimizer {
     }
 
     private static func update(_ range: Range<Int>, _ buffers: Buffers, _ constants: Constants) {
-        let values = buffers.values + range.lowerBound, gradients = buffers.gradients + range.lowerBound
-        let m = buffers.m + range.lowerBound, v = buffers.v + range.lowerBound, count = range.count
-        let beta1 = constants.beta1, beta2 = constants.beta2, stepSize = constants.stepSize
-        let inverseRootCorrection2 = constants.inverseRootCorrection2, epsilon = constants.epsilon
-        // Explicit vectors, because the compiler cannot prove the four buffers distinct and would not
-        // vectorise the scalar loop; four lanes fill one register of the baseline x86-64 target.
-        typealias Lanes = SIMD4<Float>
-        let width = Lanes.scalarCount, whole = count / width * width
-        var i = 0
-        while i < whole {
-            let g = UnsafeRawPointer(gradients + i).loadUnaligned(as: Lanes.self)
-            let mi = beta1 * UnsafeRawPointer(m + i).loadUnaligned(as: Lanes.self) + (1 - beta1) * g
-            let vi = beta2 * UnsafeRawPointer(v + i).loadUnaligned(as: Lanes.self) + (1 - beta2) * g * g
-            let p = UnsafeRawPointer(values + i).loadUnaligned(as: Lanes.self) - stepSize * mi / (vi.squareRoot() * inverseRootCorrection2 + epsilon)
-            UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: Lanes.self)
-            UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: Lanes.self)
-            UnsafeMutableRawPointer(values + i).storeBytes(of: p, as: Lanes.self)
-            i += width
-        }
-        for i in whole..<count {
-            let g = gradients[i]
-            m[i] = beta1 * m[i] + (1 - beta1) * g
-            v[i] = beta2 * v[i] + (1 - beta2) * g * g
-            values[i] -= stepSize * m[i] / (v[i].squareRoot() * inverseRootCorrection2 + epsilon)
-        }
+        let start = range.lowerBound
+        adaptool_adam_update(buffers.values + start, buffers.gradients + start, buffers.m + start, buffers.v + start, range.count,
+                             constants.beta1, constants.beta2, constants.stepSize, constants.inverseRootCorrection2, constants.epsilon)
     }
 }

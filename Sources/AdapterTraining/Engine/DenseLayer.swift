@@ -45,15 +45,27 @@ final class DenseLayer: NetworkLayer {
     }
 
     func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
-        Kernels.fillRows(y, rows: rows, with: bias.pointer, columns: outputSize)
-        Kernels.multiplyTransposed(x, weight.pointer, rows: rows, inner: inputSize, outputs: outputSize, beta: 1, into: y)
+        StepProfiler.measure("\(name) forward bias fill") {
+            Kernels.fillRows(y, rows: rows, with: bias.pointer, columns: outputSize)
+        }
+        StepProfiler.measure("\(name) forward GEMM y += x·Wᵀ", flops: StepProfiler.gemmFlops(m: rows, n: outputSize, k: inputSize)) {
+            Kernels.multiplyTransposed(x, weight.pointer, rows: rows, inner: inputSize, outputs: outputSize, beta: 1, into: y)
+        }
     }
 
     func backward(_ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, rows: Int, inputGradient dx: UnsafeMutablePointer<Float>?) {
         if let weightGradient, let biasGradient {
-            Kernels.multiplyFirstTransposed(dy, x, m: outputSize, k: rows, n: inputSize, into: weightGradient.pointer)
-            Kernels.columnSums(dy, rows: rows, columns: outputSize, into: biasGradient.pointer)
+            StepProfiler.measure("\(name) backward GEMM dW = dyᵀ·x", flops: StepProfiler.gemmFlops(m: outputSize, n: inputSize, k: rows)) {
+                Kernels.multiplyFirstTransposed(dy, x, m: outputSize, k: rows, n: inputSize, into: weightGradient.pointer)
+            }
+            StepProfiler.measure("\(name) backward bias gradient Σ dy", flops: Double(rows * outputSize)) {
+                Kernels.columnSums(dy, rows: rows, columns: outputSize, into: biasGradient.pointer)
+            }
         }
-        if let dx { Kernels.multiply(dy, weight.pointer, m: rows, k: outputSize, n: inputSize, into: dx) }
+        if let dx {
+            StepProfiler.measure("\(name) backward GEMM dx = dy·W", flops: StepProfiler.gemmFlops(m: rows, n: inputSize, k: outputSize)) {
+                Kernels.multiply(dy, weight.pointer, m: rows, k: outputSize, n: inputSize, into: dx)
+            }
+        }
     }
 }

@@ -131,7 +131,7 @@ final class DoRALayer: NetworkLayer {
     }
 
     func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
-        updateNorms()
+        StepProfiler.measure("\(name) forward norms ‖V‖ (small products)") { updateNorms() }
         let p = parameters
         switch axis {
         case .output:
@@ -147,7 +147,9 @@ final class DoRALayer: NetworkLayer {
             }
         case .input:
             // x̃ = x ⊙ g;  y = x̃·Wᵀ + s·(x̃·Aᵀ)·Bᵀ + b
-            Kernels.scaleColumns(x, rows: rows, columns: p.inputSize, by: scales.pointer, into: inner.pointer)
+            StepProfiler.measure("\(name) forward x̃ = x ⊙ m/‖V‖", flops: Double(rows * p.inputSize)) {
+                Kernels.scaleColumns(x, rows: rows, columns: p.inputSize, by: scales.pointer, into: inner.pointer)
+            }
             p.multiplyStacked(inner.pointer, rows: rows, into: product.pointer)
             p.writeBiasPlusBase(product.pointer, rows: rows, into: y)
             p.addLowRankTerm(from: product.pointer, rows: rows, into: y)
@@ -156,7 +158,7 @@ final class DoRALayer: NetworkLayer {
 
     func backward(_ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, rows: Int, inputGradient dx: UnsafeMutablePointer<Float>?) {
         switch axis {
-        case .output: backwardOutputAxis(x, dy, rows: rows, dx: dx)
+        case .output: StepProfiler.measure("\(name) backward (output axis, whole)") { backwardOutputAxis(x, dy, rows: rows, dx: dx) }
         case .input: backwardInputAxis(x, dy, rows: rows, dx: dx)
         }
     }
@@ -190,30 +192,44 @@ final class DoRALayer: NetworkLayer {
     private func backwardInputAxis(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, rows: Int, dx: UnsafeMutablePointer<Float>?) {
         let p = parameters, r = p.rank, s = p.scaling, width = p.inputSize
         let scaledInput = inner.pointer, dScaled = innerGradient.pointer, t = scaleGradient.pointer
-        Kernels.multiply(dy, p.b.pointer, m: rows, k: p.outputSize, n: r, into: dyB.pointer)
+        StepProfiler.measure("\(name) backward GEMM dy·B", flops: StepProfiler.gemmFlops(m: rows, n: r, k: p.outputSize)) {
+            Kernels.multiply(dy, p.b.pointer, m: rows, k: p.outputSize, n: r, into: dyB.pointer)
+        }
         // dx̃ = dy·W + s·(dy·B)·A = [dy | s·dy·B] · [W; A];  ∂L/∂g_c = Σ_i dx̃_ic x_ic
         let joined = stackedGradient.pointer, joinedWidth = p.stackedWidth
-        for row in 0..<rows {
-            (joined + row * joinedWidth).update(from: dy + row * p.outputSize, count: p.outputSize)
-            for k in 0..<r { joined[row * joinedWidth + p.outputSize + k] = s * dyB.pointer[row * r + k] }
+        StepProfiler.measure("\(name) backward stack [dy | s·dy·B]") {
+            for row in 0..<rows {
+                (joined + row * joinedWidth).update(from: dy + row * p.outputSize, count: p.outputSize)
+                for k in 0..<r { joined[row * joinedWidth + p.outputSize + k] = s * dyB.pointer[row * r + k] }
+            }
         }
-        Kernels.multiply(joined, p.stacked.pointer, m: rows, k: joinedWidth, n: width, into: dScaled)
-        Kernels.columnDotSums(dScaled, x, rows: rows, columns: width, into: t)
+        StepProfiler.measure("\(name) backward GEMM dx̃ = [dy | s·dy·B]·[W; A]", flops: StepProfiler.gemmFlops(m: rows, n: width, k: joinedWidth)) {
+            Kernels.multiply(joined, p.stacked.pointer, m: rows, k: joinedWidth, n: width, into: dScaled)
+        }
+        StepProfiler.measure("\(name) backward ∂L/∂g = Σ dx̃ ⊙ x", flops: Double(2 * rows * width)) {
+            Kernels.columnDotSums(dScaled, x, rows: rows, columns: width, into: t)
+        }
         if let aGradient = p.aGradient, let bGradient = p.bGradient, let magnitudeGradient {
             for c in 0..<width { magnitudeGradient.pointer[c] = t[c] / norms.pointer[c] }
             p.writeBGradient(dy, product: product.pointer, rows: rows, into: bGradient.pointer)
-            Kernels.multiplyFirstTransposed(dyB.pointer, scaledInput, m: r, k: rows, n: width, alpha: s, into: aGradient.pointer)
+            StepProfiler.measure("\(name) backward GEMM dA = s·(dy·B)ᵀ·x̃", flops: StepProfiler.gemmFlops(m: r, n: width, k: rows)) {
+                Kernels.multiplyFirstTransposed(dyB.pointer, scaledInput, m: r, k: rows, n: width, alpha: s, into: aGradient.pointer)
+            }
             if !detachNorm {
                 // dV = V·diag(κ) with κ_c = −t_c m_c / ‖V_c‖³;  dA += s·Bᵀ·dV, dB += s·dV·Aᵀ
-                addNormGradient(t, factor: p.a.pointer, factorGradient: aGradient.pointer)
-                let scaledA = scaledFactor.pointer
-                Kernels.multiplyTransposed(p.weight, scaledA, rows: p.outputSize, inner: width, outputs: r, alpha: s, beta: 1, into: bGradient.pointer)
-                Kernels.multiplyTransposed(p.a.pointer, scaledA, rows: r, inner: width, outputs: r, into: scaledGram.pointer)
-                Kernels.multiply(p.b.pointer, scaledGram.pointer, m: p.outputSize, k: r, n: r, alpha: s * s, beta: 1, into: bGradient.pointer)
+                StepProfiler.measure("\(name) backward gradient through ‖V‖", flops: StepProfiler.gemmFlops(m: p.outputSize, n: r, k: width)) {
+                    addNormGradient(t, factor: p.a.pointer, factorGradient: aGradient.pointer)
+                    let scaledA = scaledFactor.pointer
+                    Kernels.multiplyTransposed(p.weight, scaledA, rows: p.outputSize, inner: width, outputs: r, alpha: s, beta: 1, into: bGradient.pointer)
+                    Kernels.multiplyTransposed(p.a.pointer, scaledA, rows: r, inner: width, outputs: r, into: scaledGram.pointer)
+                    Kernels.multiply(p.b.pointer, scaledGram.pointer, m: p.outputSize, k: r, n: r, alpha: s * s, beta: 1, into: bGradient.pointer)
+                }
             }
         }
         if let dx {
-            Kernels.scaleColumns(dScaled, rows: rows, columns: width, by: scales.pointer, into: dx)
+            StepProfiler.measure("\(name) backward dx = dx̃ ⊙ m/‖V‖", flops: Double(rows * width)) {
+                Kernels.scaleColumns(dScaled, rows: rows, columns: width, by: scales.pointer, into: dx)
+            }
         }
     }
 }

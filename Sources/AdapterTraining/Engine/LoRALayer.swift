@@ -35,16 +35,24 @@ final class LoRALayer: NetworkLayer {
 
     func backward(_ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, rows: Int, inputGradient dx: UnsafeMutablePointer<Float>?) {
         let p = parameters
-        Kernels.multiply(dy, p.b.pointer, m: rows, k: p.outputSize, n: p.rank, into: dyB.pointer)
+        StepProfiler.measure("\(name) backward GEMM dy·B", flops: StepProfiler.gemmFlops(m: rows, n: p.rank, k: p.outputSize)) {
+            Kernels.multiply(dy, p.b.pointer, m: rows, k: p.outputSize, n: p.rank, into: dyB.pointer)
+        }
         if let aGradient = p.aGradient, let bGradient = p.bGradient {
             // dB = s · dyᵀ · (x Aᵀ);  dA = s · (dy B)ᵀ · x
             p.writeBGradient(dy, product: product.pointer, rows: rows, into: bGradient.pointer)
-            Kernels.multiplyFirstTransposed(dyB.pointer, x, m: p.rank, k: rows, n: p.inputSize, alpha: p.scaling, into: aGradient.pointer)
+            StepProfiler.measure("\(name) backward GEMM dA = s·(dy·B)ᵀ·x", flops: StepProfiler.gemmFlops(m: p.rank, n: p.inputSize, k: rows)) {
+                Kernels.multiplyFirstTransposed(dyB.pointer, x, m: p.rank, k: rows, n: p.inputSize, alpha: p.scaling, into: aGradient.pointer)
+            }
         }
         if let dx {
             // dx = dy · W + s · (dy B) · A
-            Kernels.multiply(dy, p.weight, m: rows, k: p.outputSize, n: p.inputSize, into: dx)
-            Kernels.multiply(dyB.pointer, p.a.pointer, m: rows, k: p.rank, n: p.inputSize, alpha: p.scaling, beta: 1, into: dx)
+            StepProfiler.measure("\(name) backward GEMM dx = dy·W", flops: StepProfiler.gemmFlops(m: rows, n: p.inputSize, k: p.outputSize)) {
+                Kernels.multiply(dy, p.weight, m: rows, k: p.outputSize, n: p.inputSize, into: dx)
+            }
+            StepProfiler.measure("\(name) backward GEMM dx += s·(dy·B)·A", flops: StepProfiler.gemmFlops(m: rows, n: p.inputSize, k: p.rank)) {
+                Kernels.multiply(dyB.pointer, p.a.pointer, m: rows, k: p.rank, n: p.inputSize, alpha: p.scaling, beta: 1, into: dx)
+            }
         }
     }
 }

@@ -46,27 +46,37 @@ struct LowRankParameters {
 
     /// product = x · [W; A]ᵀ, `[rows, out + rank]`: x·Wᵀ in the first `out` columns, x·Aᵀ in the last `rank`.
     func multiplyStacked(_ x: UnsafePointer<Float>, rows: Int, into product: UnsafeMutablePointer<Float>) {
-        (stacked.pointer + outputSize * inputSize).update(from: a.pointer, count: rank * inputSize)
-        Kernels.multiplyTransposed(x, stacked.pointer, rows: rows, inner: inputSize, outputs: stackedWidth, into: product)
+        StepProfiler.measure("\(name) forward copy A into [W; A]") {
+            (stacked.pointer + outputSize * inputSize).update(from: a.pointer, count: rank * inputSize)
+        }
+        StepProfiler.measure("\(name) forward GEMM x·[W; A]ᵀ", flops: StepProfiler.gemmFlops(m: rows, n: stackedWidth, k: inputSize)) {
+            Kernels.multiplyTransposed(x, stacked.pointer, rows: rows, inner: inputSize, outputs: stackedWidth, into: product)
+        }
     }
 
     /// y += scaling · (x·Aᵀ) · Bᵀ, with x·Aᵀ read from the last `rank` columns of a stacked `product`.
     func addLowRankTerm(from product: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
-        ParallelGEMM.gemm(.none, .transposed, m: rows, n: outputSize, k: rank, alpha: scaling, a: product + outputSize, lda: stackedWidth,
-                  b: b.pointer, ldb: rank, beta: 1, c: y, ldc: outputSize)
+        StepProfiler.measure("\(name) forward GEMM y += s·(x·Aᵀ)·Bᵀ", flops: StepProfiler.gemmFlops(m: rows, n: outputSize, k: rank)) {
+            ParallelGEMM.gemm(.none, .transposed, m: rows, n: outputSize, k: rank, alpha: scaling, a: product + outputSize, lda: stackedWidth,
+                              b: b.pointer, ldb: rank, beta: 1, c: y, ldc: outputSize)
+        }
     }
 
     /// dB = scaling · dyᵀ · (x·Aᵀ), with x·Aᵀ from a stacked `product`.
     func writeBGradient(_ dy: UnsafePointer<Float>, product: UnsafePointer<Float>, rows: Int, into gradient: UnsafeMutablePointer<Float>) {
-        ParallelGEMM.gemm(.transposed, .none, m: outputSize, n: rank, k: rows, alpha: scaling, a: dy, lda: outputSize,
-                  b: product + outputSize, ldb: stackedWidth, beta: 0, c: gradient, ldc: rank)
+        StepProfiler.measure("\(name) backward GEMM dB = s·dyᵀ·(x·Aᵀ)", flops: StepProfiler.gemmFlops(m: outputSize, n: rank, k: rows)) {
+            ParallelGEMM.gemm(.transposed, .none, m: outputSize, n: rank, k: rows, alpha: scaling, a: dy, lda: outputSize,
+                              b: product + outputSize, ldb: stackedWidth, beta: 0, c: gradient, ldc: rank)
+        }
     }
 
     /// y[i, o] = bias[o] + product[i, o] for the first `out` columns of a stacked product.
     func writeBiasPlusBase(_ product: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
-        for row in 0..<rows {
-            let source = product + row * stackedWidth, target = y + row * outputSize
-            for o in 0..<outputSize { target[o] = bias.pointer[o] + source[o] }
+        StepProfiler.measure("\(name) forward bias add", flops: Double(rows * outputSize)) {
+            for row in 0..<rows {
+                let source = product + row * stackedWidth, target = y + row * outputSize
+                for o in 0..<outputSize { target[o] = bias.pointer[o] + source[o] }
+            }
         }
     }
 

@@ -42,7 +42,9 @@ final class Network {
             let y = activations[index].pointer
             layer.forward(x, rows: rows, into: y)
             if index < layers.count - 1 {
-                for i in 0..<(rows * layer.outputSize) where y[i] < 0 { y[i] = 0 }
+                StepProfiler.measure("\(layer.name) forward ReLU", flops: Double(rows * layer.outputSize)) {
+                    Kernels.relu(y, count: rows * layer.outputSize)
+                }
             }
             x = UnsafePointer(y)
         }
@@ -61,7 +63,9 @@ final class Network {
             layer.backward(x, outputGradient: dy, rows: rows, inputGradient: dx)
             if let dx {
                 // ReLU: the gradient passes where the activation was positive.
-                for i in 0..<(rows * layer.inputSize) where x[i] <= 0 { dx[i] = 0 }
+                StepProfiler.measure("\(layers[index - 1].name) backward ReLU mask", flops: Double(rows * layer.inputSize)) {
+                    Kernels.reluMask(dx, activation: x, count: rows * layer.inputSize)
+                }
                 dy = UnsafePointer(dx)
             }
         }

@@ -33,6 +33,30 @@ enum Kernels {
         for row in 0..<rows { (y + row * columns).update(from: bias, count: columns) }
     }
 
+    /// Lanes of the explicit vector loops below: the compiler does not vectorise a conditional
+    /// store, and with random signs a branch per value mispredicts about half the time.
+    typealias Lanes = SIMD8<Float>
+
+    /// y ← max(y, 0) in place (ReLU; a negative zero stays as it is, as with a compare-and-clear).
+    static func relu(_ y: UnsafeMutablePointer<Float>, count: Int) {
+        let whole = count / Lanes.scalarCount * Lanes.scalarCount
+        for i in stride(from: 0, to: whole, by: Lanes.scalarCount) {
+            let raw = UnsafeMutableRawPointer(y + i), v = raw.loadUnaligned(as: Lanes.self)
+            raw.storeBytes(of: v.replacing(with: 0, where: v .< 0), as: Lanes.self)
+        }
+        for i in whole..<count where y[i] < 0 { y[i] = 0 }
+    }
+
+    /// dx ← 0 where the ReLU's output `activation` is not positive (the ReLU's backward pass).
+    static func reluMask(_ dx: UnsafeMutablePointer<Float>, activation x: UnsafePointer<Float>, count: Int) {
+        let whole = count / Lanes.scalarCount * Lanes.scalarCount
+        for i in stride(from: 0, to: whole, by: Lanes.scalarCount) {
+            let raw = UnsafeMutableRawPointer(dx + i), mask = UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self) .<= 0
+            raw.storeBytes(of: raw.loadUnaligned(as: Lanes.self).replacing(with: 0, where: mask), as: Lanes.self)
+        }
+        for i in whole..<count where x[i] <= 0 { dx[i] = 0 }
+    }
+
     /// sums[j] = Σ_i m[i, j].
     static func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
         sums.update(repeating: 0, count: columns)

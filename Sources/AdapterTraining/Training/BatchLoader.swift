@@ -1,11 +1,12 @@
+import CTrainingKernels
+
 /// Gathers images of a split into a float batch, normalising bytes on the fly with
-/// (x/255 − 0.5)/0.5 (the reference notebook's transform), and labels into a parallel buffer.
+/// (x/255 − 0.5)/0.5 (the reference notebook's transform, in the vector kernel `adaptool_normalize_bytes`),
+/// and labels into a parallel buffer.
 final class BatchLoader {
     let capacity: Int
     let inputs: FloatBuffer
     let labels: UnsafeMutablePointer<Int32>
-    /// byte → normalised value, so a pixel costs one table lookup.
-    private let table: [Float] = (0..<256).map { (Float($0) / 255 - 0.5) / 0.5 }
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -28,17 +29,13 @@ final class BatchLoader {
         precondition(range.count <= capacity, "batch larger than the loader")
         let width = CIFAR10.imageBytes
         let targets = Targets(inputs: inputs.pointer)
-        let table = self.table
         for (row, index) in indices[range].enumerated() { labels[row] = Int32(split.labels[index]) }
         // Rows are independent: spread them over the workers (the conversion is a large share of a LoRA step).
         ParallelGEMM.forEachChunk(count: range.count, alignment: 1, threshold: Self.parallelRows) { rows in
-            table.withUnsafeBufferPointer { lookup in
-                split.pixels.withUnsafeBufferPointer { pixels in
-                    guard let first = pixels.baseAddress else { return }
-                    for row in rows {
-                        let source = first + indices[range.lowerBound + row] * width, target = targets.inputs + row * width
-                        for p in 0..<width { target[p] = lookup[Int(source[p])] }
-                    }
+            split.pixels.withUnsafeBufferPointer { pixels in
+                guard let first = pixels.baseAddress else { return }
+                for row in rows {
+                    adaptool_normalize_bytes(first + indices[range.lowerBound + row] * width, targets.inputs + row * width, width)
                 }
             }
         }

@@ -77,12 +77,8 @@ public enum Trainer {
         guard split.count > 0 else { throw .invalidOption(name: "--data", problem: "the training split holds no images") }
         guard model.trainableParameterCount > 0 else { throw .incompatibleModel(problem: "the model has nothing to train") }
         ParallelGEMM.configure(workers: defaultThreadCount)
-        let network = model.network
         let batch = min(settings.batchSize, split.count)
-        network.reserve(rows: batch)
-        let loader = BatchLoader(capacity: batch)
-        let logitGradient = FloatBuffer(count: batch * network.outputSize)
-        let optimizer = AdamOptimizer(parameterCount: network.trainableCount, settings: settings.adam)
+        let trainingStep = TrainingStep(network: model.network, batch: batch, adam: settings.adam)
         var random = SeededRandom(seed: settings.seed)
         var order = Array(0..<split.count)
         let batches = (split.count + batch - 1) / batch
@@ -93,15 +89,10 @@ public enum Trainer {
             let epochStart = Date()
             var lossSum = 0.0, correct = 0, seen = 0
             for step in 0..<batches {
-                let rows = loader.load(split, indices: order, range: (step * batch)..<min(split.count, (step + 1) * batch))
-                let logits = network.forward(loader.inputs.pointer, rows: rows)
-                let result = SoftmaxCrossEntropy.evaluate(logits: logits, labels: loader.labels, rows: rows, classes: network.outputSize,
-                                                          gradient: logitGradient.pointer)
-                network.backward(input: loader.inputs.pointer, logitGradient: logitGradient.pointer, rows: rows)
-                optimizer.update(values: network.values.pointer, gradients: network.gradients.pointer, count: network.trainableCount)
-                lossSum += result.loss * Double(rows)
+                let result = trainingStep.run(split, order: order, range: (step * batch)..<min(split.count, (step + 1) * batch))
+                lossSum += result.loss * Double(result.rows)
                 correct += result.correct
-                seen += rows
+                seen += result.rows
                 let elapsed = Date().timeIntervalSince(start)
                 // In Double: epochs × images overflows Int for a huge --epochs (a legal, endless run).
                 let done = Double(epoch - 1) * Double(split.count) + Double(seen), total = Double(settings.epochs) * Double(split.count)

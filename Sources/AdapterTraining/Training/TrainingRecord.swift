@@ -26,7 +26,8 @@ public struct TrainingRecord: Sendable, Codable, Equatable {
     public var trainableParameters: Int
     /// Per-epoch loss and accuracy.
     public var epochs: [EpochSummary]
-    /// Total training wall time (data loading excluded).
+    /// Total training wall time: the sum of the epochs' times (data loading, and the test passes
+    /// after each epoch that `--metrics` and `--plot` ask for, excluded).
     public var trainingSeconds: Double
     /// Test accuracy of the result, in percent, when evaluated.
     public var testAccuracy: Double?
