@@ -3,7 +3,7 @@
 # plus the peak memory of a full training run. Figures are printed, never asserted.
 # Env: ADAPTOOL_BIN (release binary), BENCH_DIR (scratch), CIFAR10_DIR (data; else the shared full copy; else synthetic),
 #      BENCH_EPOCHS (adapter epochs measured, default 2: samples/s is per epoch), PEER_PYTHON (a python with torch;
-#      default /work/venv-peft/bin/python when present, else python3; without torch the peer rows say n/a or quote figures).
+#      default python3; without torch the peer rows say n/a or quote figures).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${ADAPTOOL_BIN:-$PWD/.build/release/adaptool}"
@@ -36,8 +36,7 @@ us() { sed -n "s/^time per image: .*$1 \([0-9.]*\) µs.*/\1/p" "$DIR/eval.txt"; 
 
 # The PyTorch peer: measured when torch is importable, else the figures from ../shared/peers/README.md.
 PEER_PY="${PEER_PYTHON:-python3}"
-[ -n "${PEER_PYTHON:-}" ] || ! [ -x /work/venv-peft/bin/python ] || PEER_PY=/work/venv-peft/bin/python
-if "$PEER_PY" -c "import torch" 2>/dev/null; then
+if [ -f ../shared/peers/seed_reference.py ] && "$PEER_PY" -c "import torch" 2>/dev/null; then
   "$PEER_PY" ../shared/peers/seed_reference.py "$DATA" --threads "$(nproc)" > "$DIR/peer.jsonl"
   peer_s() { sed -n "s/.*\"phase\": \"$1\".*\"train_s\": \([0-9.]*\).*/\1/p" "$DIR/peer.jsonl"; }
   PEER_BASE=$(peer_s base); PEER_LORA=$(peer_s lora); PEER_DORA=$(peer_s dora); PEER_NOTE="peer: measured in this run"
