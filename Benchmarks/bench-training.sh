@@ -63,12 +63,13 @@ row "train base (3072-128-256-10)" "$ab" "$(best "$DIR/base.csv")" "$pb" "$(rati
 row "train LoRA r4 all layers" "$al" "$(best "$DIR/lora.csv")" "$pl" "$(ratio "$al" "$pl")" "$(ratio "$(best "$DIR/lora.csv")" "$pl")" "≥2×"
 row "train DoRA r4 input axis" "$ad" "$(best "$DIR/dora.csv")" "$pd" "$(ratio "$ad" "$pd")" "$(ratio "$(best "$DIR/dora.csv")" "$pd")" "≥2.5×"
 row "train DoRA r4 input, detach-norm" "$add" "$(best "$DIR/dora-detach.csv")" "$pd" "$(ratio "$add" "$pd")" "$(ratio "$(best "$DIR/dora-detach.csv")" "$pd")" ""
-eval_base=$(awk -v us="$(us base)" 'BEGIN { if (us > 0) printf "%.0f", 1e6 / us }')
+per_second() { awk -v us="$(us "$1")" 'BEGIN { if (us > 0) printf "%.0f", 1e6 / us }'; }  # eval's µs/image of a model → images/s
+eval_base=$(per_second base)
 eval_ratio() { [ -n "$2" ] && ratio "$1" "$2" || echo "n/a"; }
 row "eval base (batch 500)" "$eval_base" "" "${PEER_EVAL_BASE:-n/a}" "$(eval_ratio "$eval_base" "$PEER_EVAL_BASE")" "" ""
 # Both rows from eval's fastest pass (like the peer's best of several): the "throughput" line is one
 # first pass, which also pays for warm-up and keeping the logits for --compare-merged.
-eval_dora=$(awk -v us="$(us unmerged)" 'BEGIN { if (us > 0) printf "%.0f", 1e6 / us }')
+eval_dora=$(per_second unmerged)
 row "eval base+DoRA unmerged" "$eval_dora" "" "${PEER_EVAL_DORA:-n/a}" "$(eval_ratio "$eval_dora" "$PEER_EVAL_DORA")" "" ""
 echo
 echo "time per image (eval, batch 500): base $(us base) µs, unmerged DoRA $(us unmerged) µs, merged $(us merged) µs"

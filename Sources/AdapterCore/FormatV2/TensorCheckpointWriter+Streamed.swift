@@ -25,9 +25,10 @@ extension TensorCheckpointWriter {
     /// at one buffer per core. A compressed file goes through HDF5 one tensor at a time.
     public func writeStreamed(_ tensors: [StreamedTensor],
                               read: (_ index: Int, _ offset: Int, _ buffer: UnsafeMutableRawBufferPointer) throws(FormatError) -> Void) throws(FormatError) {
-        for (position, tensor) in tensors.enumerated() {
+        var names = Set<String>()
+        for tensor in tensors {
             try check(tensor.info, byteCount: tensor.info.byteCount, digest: nil)
-            if tensors[..<position].contains(where: { $0.info.name == tensor.info.name }) {
+            guard names.insert(tensor.info.name).inserted else {
                 throw .invalidTensor(path: path, tensor: tensor.info.name, problem: "written twice")
             }
         }
